@@ -1,0 +1,186 @@
+"""The command line: flags in, one call to the core, reports out, an exit code.
+
+Nothing outside this module imports click.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gate import __version__
+from gate.report import EXIT_CODE_HELP, Report
+
+REPORT_FLAGS = ("junit", "json")
+
+
+def _color(flag: bool | None) -> bool:
+    """--color/--no-color, then NO_COLOR, then FORCE_COLOR, then whether stdout is a terminal."""
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+@click.group(epilog=EXIT_CODE_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gate")
+def cli() -> None:
+    """Decide whether a CCE add-on upgrade may go ahead, from its pre-upgrade check results.
+
+    Fails closed: an unknown value, a running check, a missing result or any error never reads
+    as a pass.
+    """
+
+
+def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The policy, selection and report flags shared by `check` and `precheck`."""
+    options = [
+        click.option("--policy", "policies", multiple=True, type=click.Path(path_type=Path),
+                     envvar="GATE_POLICY", show_envvar=True,
+                     help="Policy file or folder (repeatable); replaces the default set."),
+        click.option("--waivers", type=click.Path(path_type=Path), envvar="GATE_WAIVERS",
+                     show_envvar=True, help="Waivers file (YAML)."),
+        click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+                     help="A parameter for policies (repeatable); KEY.ADDON=VALUE for one add-on."),
+        click.option("--override", "overrides", multiple=True, metavar="POLICY_ID",
+                     help="Let a soft-mandatory policy pass for this run (repeatable; "
+                          "needs --reason)."),
+        click.option("--reason", help="Why the overrides are needed; recorded in every report."),
+        click.option("--enforcement", multiple=True, metavar="POLICY_ID=LEVEL",
+                     help="Change a policy's level: advisory, soft-mandatory or hard-mandatory."),
+        click.option("--fail-on", type=click.Choice(["soft-mandatory", "advisory"]),
+                     default="soft-mandatory", show_default=True,
+                     help="Lowest enforcement level whose findings block."),
+        click.option("--all-tasks", is_flag=True,
+                     help="Judge every task, not only the newest per add-on instance and type."),
+        click.option("--type", "task_type", type=click.Choice(["addonUpgrade", "addonStatic"]),
+                     help="Judge only tasks of this check type."),
+        click.option("--allow-empty", is_flag=True,
+                     help="Pass when nothing is left to judge (default: incomplete, exit 5)."),
+        click.option("--strict-schema", is_flag=True,
+                     help="Refuse the reference page's example shape instead of normalising it."),
+        click.option("--now", metavar="RFC3339", envvar="GATE_NOW", show_envvar=True,
+                     help="The current time, for reproducible runs (waiver expiry, freshness)."),
+        click.option("--junit", metavar="PATH", help="Write a JUnit XML report."),
+        click.option("--json", "json_path", metavar="PATH",
+                     help="Write the decision as JSON ('-' for stdout)."),
+        click.option("--color/--no-color", default=None,
+                     help="Colour the account (default: NO_COLOR, FORCE_COLOR, then the terminal)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command(epilog=EXIT_CODE_HELP)
+@click.option("-i", "--input", "input_path", metavar="PATH",
+              help="A saved ListAddonPrecheckTasks response ('-' for stdin).")
+@click.option("--addon", "addons", multiple=True, metavar="NAME",
+              help="Judge only this add-on template, e.g. coredns (repeatable).")
+@judging_options
+def check(input_path: str | None, addons: tuple[str, ...], **flags: Any) -> None:
+    """Judge add-on check results against the policies."""
+    from gate.run import CheckOptions, check as run_check
+
+    options = CheckOptions(
+        input=input_path,
+        addons=addons,
+        **{k: v for k, v in flags.items() if k not in _OUTPUT_FLAGS},
+    )
+    finish(run_check(options), flags)
+
+
+_OUTPUT_FLAGS = ("junit", "json_path", "color")
+
+
+def finish(report: Report, flags: dict[str, Any]) -> None:
+    """Write every report asked for, print the account, exit with the report's code."""
+    from gate import reporters
+    from gate.reporters import text
+
+    targets = {"junit": flags.get("junit"), "json": flags.get("json_path")}
+    code = report.exit_code
+    for name, path in targets.items():
+        if not path:
+            continue
+        try:
+            reporters.write(path, reporters.renderer(name)(report))
+        except OSError as exc:
+            click.echo(f"gate: cannot write the {name} report to {path}: {exc.strerror}", err=True)
+            code = 2 if code in (0, 1, 3, 4, 5) else code
+    to_stderr = targets["json"] == "-"
+    click.echo(text.render(report, color=_color(flags.get("color"))), nl=False, err=to_stderr)
+    if report.error is not None:
+        click.echo(f"gate: {report.error.message}", err=True)
+    raise SystemExit(code)
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def schema(ctx: click.Context) -> None:
+    """Print the JSON Schema that responses are validated against."""
+    if ctx.invoked_subcommand is None:
+        from gate.resources import schema_path
+        from gate.schema import RESPONSE_SCHEMA_FILE
+
+        click.echo(schema_path(RESPONSE_SCHEMA_FILE).read_text(encoding="utf-8"), nl=False)
+
+
+@schema.command("generate")
+@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The OpenAPI document (default: the shipped schemas/cce-addon-check.openapi.yaml).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the schema (default: beside the spec).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 if the schema on disk differs from the generated one.")
+def schema_generate(spec: Path | None, output: Path | None, check_only: bool) -> None:
+    """Generate the response JSON Schema from the API spec."""
+    from gate.reporters import write
+    from gate.resources import schema_path
+    from gate.schema import RESPONSE_SCHEMA_FILE, SPEC_FILE, generate_from_file
+
+    spec = spec or schema_path(SPEC_FILE)
+    output = output or spec.parent / RESPONSE_SCHEMA_FILE
+    text = generate_from_file(spec)
+    if check_only:
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        if current != text:
+            click.echo(f"{output} is out of date: run `gate schema generate`", err=True)
+            raise SystemExit(1)
+        click.echo(f"{output} is up to date")
+        return
+    write(str(output), text)
+    click.echo(f"wrote {output}")
+
+
+def main() -> None:
+    """Console entry point."""
+    # A short-lived process over one large document: the collector only re-scans it (PERFORMANCE.md)
+    gc.disable()
+    try:
+        code = cli.main(standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        code = 1
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except Exception as exc:  # a bug outside the guarded core still fails closed, in one line
+        click.echo(f"gate: internal error: {type(exc).__name__}: {exc} (a bug: please report it)",
+                   err=True)
+        code = 6
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Freeing a large parsed response object by object costs seconds and gains nothing at exit.
+    os._exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,123 @@
+"""``--json``: the whole decision as data (documented in docs/json-report.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gate import __version__
+from gate.report import Finding, Outcome, Pending, Report, RiskRef, TaskRef, Waiver
+
+FORMAT_VERSION = 1
+
+
+def render(report: Report) -> str:
+    data = as_data(report)
+    # The C encoder only runs without indent; large reports stay fast and are still one line of
+    # valid JSON, small ones stay readable.
+    if len(report.judged) > 2000:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def as_data(report: Report) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "gate_version": __version__,
+        "verdict": report.verdict.value,
+        "exit_code": report.exit_code,
+        "source": report.source,
+        "summary": {
+            "judged_tasks": len(report.judged),
+            "superseded_tasks": len(report.superseded),
+            "pending": len(report.pending),
+            **{outcome.value: report.count(outcome) for outcome in Outcome},
+        },
+        "error": (
+            None
+            if report.error is None
+            else {"message": report.error.message, "details": list(report.error.details)}
+        ),
+        "policies": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "scope": p.scope,
+                "enforcement": p.enforcement.value,
+                "enforcement_source": p.enforcement_source,
+                "file": p.file,
+                "line": p.line,
+            }
+            for p in report.policies
+        ],
+        "findings": [_finding(f) for f in report.findings],
+        "pending": [_pending(p) for p in report.pending],
+        "tasks": {
+            "judged": [_task(t) for t in report.judged],
+            "superseded": [_task(t) for t in report.superseded],
+        },
+        "waivers": {
+            "applied": [_waiver(w) for w in report.waivers_applied],
+            "expired": [_waiver(w) for w in report.waivers_expired],
+            "unused": [_waiver(w) for w in report.waivers_unused],
+        },
+        "overrides": [
+            {"policy": o.policy, "reason": o.reason, "actor": o.actor, "actor_source": o.actor_source}
+            for o in report.overrides
+        ],
+        "params": dict(report.params),
+        "notes": list(report.notes),
+    }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "policy": f.policy,
+        "enforcement": f.enforcement.value,
+        "outcome": f.outcome.value,
+        "message": f.message,
+        "path": f.path,
+        "task": _task(f.task) if f.task else None,
+        "risk": _risk(f.risk) if f.risk else None,
+        "remediation": f.remediation or None,
+        "waiver": _waiver(f.waiver) if f.waiver else None,
+        "override": (
+            {"reason": f.override.reason, "actor": f.override.actor} if f.override else None
+        ),
+    }
+
+
+def _task(t: TaskRef) -> dict[str, Any]:
+    return {
+        "name": t.name,
+        "addon": t.addon,
+        "instance": t.instance,
+        "type": t.type,
+        "task_id": t.task_id,
+        "status": t.status,
+        "created": t.created,
+        "target_version": t.target_version,
+        "path": t.path,
+    }
+
+
+def _risk(r: RiskRef) -> dict[str, Any]:
+    return {"name": r.name, "level": r.level, "status": r.status, "message": r.message, "path": r.path}
+
+
+def _pending(p: Pending) -> dict[str, Any]:
+    return {"reason": p.reason, "path": p.path, "task": p.task.name if p.task else None}
+
+
+def _waiver(w: Waiver) -> dict[str, Any]:
+    return {
+        "policy": w.policy,
+        "addon": w.addon or None,
+        "risk": w.risk or None,
+        "reason": w.reason,
+        "owner": w.owner,
+        "expires": w.expires,
+        "ticket": w.ticket or None,
+        "file": w.file,
+        "line": w.line,
+    }

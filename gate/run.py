@@ -1,0 +1,172 @@
+"""The one entry point the CLI calls: options in, Report out.
+
+Loading order follows the exit-code precedence (configuration, then the API, then the input), and
+every GateError or unexpected exception becomes a Report carrying the error, so the reports the
+pipeline asked for are written even when no verdict could be reached.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gate.engine import Settings, evaluate
+from gate.errors import ConfigError, GateError
+from gate.policy import load_policies
+from gate.report import Enforcement, ErrorInfo, Override, Report, Verdict
+from gate.schema import prepare
+from gate.source import read_response
+from gate.timeutil import parse_timestamp, utc_now
+from gate.waivers import load_waivers
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    input: str | None = None
+    policies: tuple[Path, ...] = ()
+    waivers: Path | None = None
+    params: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
+    reason: str | None = None
+    enforcement: tuple[str, ...] = ()
+    fail_on: str = "soft-mandatory"
+    all_tasks: bool = False
+    addons: tuple[str, ...] = ()
+    task_type: str | None = None
+    allow_empty: bool = False
+    strict_schema: bool = False
+    now: str | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+def check(options: CheckOptions) -> Report:
+    """Judge a saved response; never raises."""
+    return guarded(lambda: _check(options))
+
+
+def guarded(work: Any) -> Report:
+    try:
+        result: Report = work()
+        return result
+    except GateError as exc:
+        return error_report(exc)
+    except Exception as exc:  # a bug must still fail closed with a readable line
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return Report(
+            verdict=Verdict.INTERNAL_ERROR,
+            error=ErrorInfo(
+                Verdict.INTERNAL_ERROR,
+                f"internal error: {detail} (this is a bug in gate: please report it with the "
+                "command line; rerun with GATE_DEBUG=1 for the traceback)",
+                tuple(traceback.format_exc().splitlines()) if os.environ.get("GATE_DEBUG") else (),
+            ),
+        )
+
+
+def error_report(exc: GateError) -> Report:
+    verdict = Verdict(exc.verdict)
+    return Report(verdict=verdict, error=ErrorInfo(verdict, exc.message, exc.details))
+
+
+def _check(options: CheckOptions) -> Report:
+    settings, policies, waivers = configure(options)
+    if options.input is None:
+        raise ConfigError("--input is required (the saved ListAddonPrecheckTasks response)")
+    document = read_response(options.input)
+    name = "<stdin>" if options.input == "-" else options.input
+    return judge(document, name, options, settings, policies, waivers)
+
+
+def judge(
+    document: Any,
+    name: str,
+    options: CheckOptions,
+    settings: Settings,
+    policies: Any,
+    waivers: Any,
+) -> Report:
+    prepared = prepare(document, name, options.strict_schema)
+    return evaluate(
+        prepared.tasks,
+        prepared.layout,
+        policies,
+        waivers,
+        settings,
+        source=name,
+        notes=prepared.notes,
+    )
+
+
+def configure(options: CheckOptions) -> tuple[Settings, Any, Any]:
+    """Everything that does not depend on the response: settings, policies, waivers."""
+    policies = load_policies(options.policies)
+    waivers = load_waivers(options.waivers) if options.waivers else []
+    settings = Settings(
+        now=_now(options.now),
+        params=_pairs("--param", options.params),
+        all_tasks=options.all_tasks,
+        addons=frozenset(options.addons),
+        task_type=options.task_type,
+        allow_empty=options.allow_empty,
+        fail_on_advisory=options.fail_on == "advisory",
+        overrides=_overrides(options),
+        enforcement={
+            key: (_level(key, value), "--enforcement")
+            for key, value in _pairs("--enforcement", options.enforcement).items()
+        },
+    )
+    return settings, policies, waivers
+
+
+def _now(text: str | None) -> datetime:
+    if not text:
+        return utc_now()
+    moment = parse_timestamp(text)
+    if moment is None:
+        raise ConfigError(f"--now {text!r}: not an RFC 3339 time with an offset")
+    return moment
+
+
+def _pairs(flag: str, items: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"{flag} {item!r}: expected KEY=VALUE")
+        pairs[key.strip()] = value
+    return pairs
+
+
+def _level(policy: str, value: str) -> Enforcement:
+    try:
+        return Enforcement(value)
+    except ValueError:
+        levels = ", ".join(level.value for level in Enforcement)
+        raise ConfigError(f"--enforcement {policy}={value}: the level is one of {levels}") from None
+
+
+def _overrides(options: CheckOptions) -> tuple[Override, ...]:
+    if not options.overrides:
+        return ()
+    reason = (options.reason or "").strip()
+    if not reason:
+        raise ConfigError("--override needs --reason TEXT saying why (it is recorded in reports)")
+    actor, source = ci_identity(options.environ)
+    return tuple(Override(policy, reason, actor, source) for policy in options.overrides)
+
+
+def ci_identity(environ: Mapping[str, str]) -> tuple[str, str]:
+    """Who is running this, and where that name came from."""
+    for variable in ("GITHUB_ACTOR", "GITLAB_USER_LOGIN"):
+        if environ.get(variable):
+            return environ[variable], variable
+    try:
+        return getpass.getuser(), "OS user"
+    except (KeyError, OSError):
+        return "unknown", "OS user"
