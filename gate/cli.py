@@ -17,7 +17,8 @@ import click
 from gate import __version__
 from gate.report import EXIT_CODE_HELP, Report
 
-REPORT_FLAGS = ("junit", "json")
+# "\b" keeps click from re-wrapping the table
+EPILOG = "\b\n" + EXIT_CODE_HELP
 
 
 def _color(flag: bool | None) -> bool:
@@ -31,7 +32,7 @@ def _color(flag: bool | None) -> bool:
     return sys.stdout.isatty()
 
 
-@click.group(epilog=EXIT_CODE_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gate")
 def cli() -> None:
     """Decide whether a CCE add-on upgrade may go ahead, from its pre-upgrade check results.
@@ -44,62 +45,266 @@ def cli() -> None:
 def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The policy, selection and report flags shared by `check` and `precheck`."""
     options = [
-        click.option("--policy", "policies", multiple=True, type=click.Path(path_type=Path),
-                     envvar="GATE_POLICY", show_envvar=True,
-                     help="Policy file or folder (repeatable); replaces the default set."),
-        click.option("--waivers", type=click.Path(path_type=Path), envvar="GATE_WAIVERS",
-                     show_envvar=True, help="Waivers file (YAML)."),
-        click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
-                     help="A parameter for policies (repeatable); KEY.ADDON=VALUE for one add-on."),
-        click.option("--override", "overrides", multiple=True, metavar="POLICY_ID",
-                     help="Let a soft-mandatory policy pass for this run (repeatable; "
-                          "needs --reason)."),
+        click.option(
+            "--policy",
+            "policies",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            envvar="GATE_POLICY",
+            show_envvar=True,
+            help="Policy file or folder (repeatable); replaces the default set.",
+        ),
+        click.option(
+            "--waivers",
+            type=click.Path(path_type=Path),
+            envvar="GATE_WAIVERS",
+            show_envvar=True,
+            help="Waivers file (YAML).",
+        ),
+        click.option(
+            "--param",
+            "params",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="A parameter for policies (repeatable); KEY.ADDON=VALUE for one add-on.",
+        ),
+        click.option(
+            "--override",
+            "overrides",
+            multiple=True,
+            metavar="POLICY_ID",
+            help="Let a soft-mandatory policy pass for this run (repeatable; needs --reason).",
+        ),
         click.option("--reason", help="Why the overrides are needed; recorded in every report."),
-        click.option("--enforcement", multiple=True, metavar="POLICY_ID=LEVEL",
-                     help="Change a policy's level: advisory, soft-mandatory or hard-mandatory."),
-        click.option("--fail-on", type=click.Choice(["soft-mandatory", "advisory"]),
-                     default="soft-mandatory", show_default=True,
-                     help="Lowest enforcement level whose findings block."),
-        click.option("--all-tasks", is_flag=True,
-                     help="Judge every task, not only the newest per add-on instance and type."),
-        click.option("--type", "task_type", type=click.Choice(["addonUpgrade", "addonStatic"]),
-                     help="Judge only tasks of this check type."),
-        click.option("--allow-empty", is_flag=True,
-                     help="Pass when nothing is left to judge (default: incomplete, exit 5)."),
-        click.option("--strict-schema", is_flag=True,
-                     help="Refuse the reference page's example shape instead of normalising it."),
-        click.option("--now", metavar="RFC3339", envvar="GATE_NOW", show_envvar=True,
-                     help="The current time, for reproducible runs (waiver expiry, freshness)."),
+        click.option(
+            "--enforcement",
+            multiple=True,
+            metavar="POLICY_ID=LEVEL",
+            help="Change a policy's level: advisory, soft-mandatory or hard-mandatory.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["soft-mandatory", "advisory"]),
+            default="soft-mandatory",
+            show_default=True,
+            help="Lowest enforcement level whose findings block.",
+        ),
+        click.option(
+            "--all-tasks",
+            is_flag=True,
+            help="Judge every task, not only the newest per add-on instance and type.",
+        ),
+        click.option(
+            "--type",
+            "task_type",
+            type=click.Choice(["addonUpgrade", "addonStatic"]),
+            help="Judge only tasks of this check type.",
+        ),
+        click.option(
+            "--allow-empty",
+            is_flag=True,
+            help="Pass when nothing is left to judge (default: incomplete, exit 5).",
+        ),
+        click.option(
+            "--strict-schema",
+            is_flag=True,
+            help="Refuse the reference page's example shape instead of normalising it.",
+        ),
+        click.option(
+            "--now",
+            metavar="RFC3339",
+            envvar="GATE_NOW",
+            show_envvar=True,
+            help="The current time, for reproducible runs (waiver expiry, freshness).",
+        ),
         click.option("--junit", metavar="PATH", help="Write a JUnit XML report."),
-        click.option("--json", "json_path", metavar="PATH",
-                     help="Write the decision as JSON ('-' for stdout)."),
-        click.option("--color/--no-color", default=None,
-                     help="Colour the account (default: NO_COLOR, FORCE_COLOR, then the terminal)."),
+        click.option(
+            "--json",
+            "json_path",
+            metavar="PATH",
+            help="Write the decision as JSON ('-' for stdout).",
+        ),
+        click.option(
+            "--markdown",
+            metavar="PATH",
+            help="Write a Markdown summary (for MR comments, job summaries).",
+        ),
+        click.option(
+            "--codequality", metavar="PATH", help="Write a GitLab Code Quality report (JSON)."
+        ),
+        click.option(
+            "--color/--no-color",
+            default=None,
+            help="Colour the account (default: NO_COLOR, FORCE_COLOR, then the terminal).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-@cli.command(epilog=EXIT_CODE_HELP)
-@click.option("-i", "--input", "input_path", metavar="PATH",
-              help="A saved ListAddonPrecheckTasks response ('-' for stdin).")
-@click.option("--addon", "addons", multiple=True, metavar="NAME",
-              help="Judge only this add-on template, e.g. coredns (repeatable).")
+def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Where the CCE API is and how to reach it (live mode)."""
+    options = [
+        click.option(
+            "--endpoint",
+            metavar="URL",
+            envvar="GATE_ENDPOINT",
+            show_envvar=True,
+            help="CCE API base URL (default: from --region).",
+        ),
+        click.option(
+            "--region",
+            envvar="HW_REGION_NAME",
+            show_envvar=True,
+            help="Region, e.g. ap-southeast-1 (endpoint https://cce.REGION.myhuaweicloud.com).",
+        ),
+        click.option(
+            "--project-id",
+            envvar=["HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"],
+            show_envvar=True,
+            help="Project ID.",
+        ),
+        click.option(
+            "--cluster-id", envvar="GATE_CLUSTER_ID", show_envvar=True, help="Cluster ID."
+        ),
+        click.option(
+            "--token-env",
+            metavar="NAME",
+            help="Read the IAM token from this environment variable "
+            "(default HW_AUTH_TOKEN; otherwise AK/SK variables are used).",
+        ),
+        click.option(
+            "--ca-bundle",
+            type=click.Path(path_type=Path),
+            help="CA bundle (PEM) for a private CA; TLS verification is always on.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=1),
+            default=900,
+            show_default=True,
+            help="Seconds to wait for running checks (with --wait, and for precheck).",
+        ),
+        click.option(
+            "--save-response",
+            type=click.Path(path_type=Path),
+            help="Write the raw response fetched (the last one when polling).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+_LIVE_FLAGS = (
+    "endpoint",
+    "region",
+    "project_id",
+    "cluster_id",
+    "token_env",
+    "ca_bundle",
+    "timeout",
+    "save_response",
+)
+
+
+@cli.command(epilog=EPILOG)
+@click.option(
+    "-i",
+    "--input",
+    "input_path",
+    metavar="PATH",
+    help="A saved ListAddonPrecheckTasks response ('-' for stdin). "
+    "Without it the results are fetched from the API.",
+)
+@click.option(
+    "--addon",
+    "addons",
+    multiple=True,
+    metavar="NAME",
+    help="Judge only this add-on template, e.g. coredns (repeatable).",
+)
+@click.option("--task-id", help="Live mode: ask the API for this task only.")
+@click.option("--addon-instance-id", help="Live mode: ask the API for this add-on instance only.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Live mode: poll until every judged check has finished (or --timeout).",
+)
+@live_options
 @judging_options
-def check(input_path: str | None, addons: tuple[str, ...], **flags: Any) -> None:
-    """Judge add-on check results against the policies."""
-    from gate.run import CheckOptions, check as run_check
+def check(
+    input_path: str | None,
+    addons: tuple[str, ...],
+    task_id: str | None,
+    addon_instance_id: str | None,
+    wait: bool,
+    **flags: Any,
+) -> None:
+    """Judge add-on check results against the policies.
 
-    options = CheckOptions(
-        input=input_path,
-        addons=addons,
-        **{k: v for k, v in flags.items() if k not in _OUTPUT_FLAGS},
+    With --input, a saved response; otherwise the results are fetched live from the CCE API.
+    """
+    from gate import run
+
+    options = run.CheckOptions(input=input_path, addons=addons, **_judging(flags))
+    if input_path is not None:
+        finish(run.check(options), flags)
+    from gate import live
+
+    settings = live.LiveOptions(
+        task_id=task_id,
+        addon_instance_id=addon_instance_id,
+        wait=wait,
+        progress=_progress(),
+        **_live(flags),
     )
-    finish(run_check(options), flags)
+    finish(live.check(options, settings), flags)
 
 
-_OUTPUT_FLAGS = ("junit", "json_path", "color")
+@cli.command(epilog=EPILOG)
+@click.option(
+    "--addon",
+    "targets",
+    multiple=True,
+    required=True,
+    metavar="NAME=VERSION",
+    help="Add-on template and the version about to be installed (repeatable).",
+)
+@live_options
+@judging_options
+def precheck(targets: tuple[str, ...], **flags: Any) -> None:
+    """Start the add-on upgrade checks, wait for them, and judge the results."""
+    from gate import live, run
+
+    options = run.CheckOptions(**_judging(flags))
+    settings = live.LiveOptions(wait=True, progress=_progress(), **_live(flags))
+    finish(live.precheck(options, settings, targets), flags)
+
+
+def _judging(flags: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in flags.items() if k not in _OUTPUT_FLAGS + _LIVE_FLAGS}
+
+
+def _live(flags: dict[str, Any]) -> dict[str, Any]:
+    return {k: flags[k] for k in _LIVE_FLAGS}
+
+
+def _progress() -> Callable[[str], None]:
+    """Progress lines on stderr: one line per poll in CI logs, one rewritten line on a terminal."""
+    live_line = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def show(line: str) -> None:
+        if live_line:
+            click.echo(f"\r\x1b[K{line}", nl=False, err=True)
+        else:
+            click.echo(line, err=True)
+
+    return show
+
+
+_OUTPUT_FLAGS = ("junit", "json_path", "markdown", "codequality", "color")
 
 
 def finish(report: Report, flags: dict[str, Any]) -> None:
@@ -107,7 +312,7 @@ def finish(report: Report, flags: dict[str, Any]) -> None:
     from gate import reporters
     from gate.reporters import text
 
-    targets = {"junit": flags.get("junit"), "json": flags.get("json_path")}
+    targets = {name: flags.get(flag) for name, flag in reporters.FLAGS.items()}
     code = report.exit_code
     for name, path in targets.items():
         if not path:
@@ -117,11 +322,10 @@ def finish(report: Report, flags: dict[str, Any]) -> None:
         except OSError as exc:
             click.echo(f"gate: cannot write the {name} report to {path}: {exc.strerror}", err=True)
             code = 2 if code in (0, 1, 3, 4, 5) else code
-    to_stderr = targets["json"] == "-"
+    to_stderr = "-" in targets.values()
     click.echo(text.render(report, color=_color(flags.get("color"))), nl=False, err=to_stderr)
-    if report.error is not None:
-        click.echo(f"gate: {report.error.message}", err=True)
-    raise SystemExit(code)
+    ci_code = reporters.ci_integrations(report, os.environ, echo=lambda line: click.echo(line))
+    raise SystemExit(code if ci_code is None else ci_code)
 
 
 @cli.group(invoke_without_command=True)
@@ -136,12 +340,22 @@ def schema(ctx: click.Context) -> None:
 
 
 @schema.command("generate")
-@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The OpenAPI document (default: the shipped schemas/cce-addon-check.openapi.yaml).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the schema (default: beside the spec).")
-@click.option("--check", "check_only", is_flag=True,
-              help="Write nothing; exit 1 if the schema on disk differs from the generated one.")
+@click.option(
+    "--spec",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The OpenAPI document (default: the shipped schemas/cce-addon-check.openapi.yaml).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the schema (default: beside the spec).",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 if the schema on disk differs from the generated one.",
+)
 def schema_generate(spec: Path | None, output: Path | None, check_only: bool) -> None:
     """Generate the response JSON Schema from the API spec."""
     from gate.reporters import write
@@ -177,8 +391,9 @@ def main() -> None:
         exc.show()
         code = exc.exit_code
     except Exception as exc:  # a bug outside the guarded core still fails closed, in one line
-        click.echo(f"gate: internal error: {type(exc).__name__}: {exc} (a bug: please report it)",
-                   err=True)
+        click.echo(
+            f"gate: internal error: {type(exc).__name__}: {exc} (a bug: please report it)", err=True
+        )
         code = 6
     sys.stdout.flush()
     sys.stderr.flush()

@@ -93,7 +93,7 @@ def exists(actual: Any, expected: Any, now: datetime) -> bool:
     Passes: ``{field: task.spec.addonTargetVersion, exists: true}`` on an upgrade check.
     Fails: the same condition on a task without a ``spec``.
     """
-    return (actual is not MISSING) == expected
+    return (actual is not MISSING) is bool(expected)
 
 
 def at_least(actual: Any, expected: Any, now: datetime) -> bool:
@@ -129,7 +129,7 @@ def within_hours(actual: Any, expected: Any, now: datetime) -> bool:
     if moment is None:
         return False
     age = (now - moment).total_seconds() / 3600
-    return age <= expected
+    return bool(age <= expected)
 
 
 OPERATORS: dict[str, Operator] = {

@@ -7,9 +7,9 @@ come from :mod:`gate.operators`, messages become templates. Nothing in a policy 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One test: ``field`` + operator, ``count`` of risks/tasks + operator, or ``any`` of several."""
+    """One test: ``field`` + operator, ``count`` of risks or tasks + operator, or ``any``."""
 
     text: str
     line: int
@@ -230,7 +230,12 @@ def _condition(
             )
         text = f"{raw['field']} {op.name} {_show(raw[op.name])}"
         return Condition(
-            text=text, line=line, field=parts, get=getter(parts), op=op, value=value,
+            text=text,
+            line=line,
+            field=parts,
+            get=getter(parts),
+            op=op,
+            value=value,
             message=message,
         )
     count = raw["count"]
@@ -253,7 +258,9 @@ def _operators_of(raw: dict[str, Any]) -> list[str]:
     return [key for key in raw if key in OPERATORS]
 
 
-def _operator(document: Document, path: list[str | int], raw: dict[str, Any]) -> tuple[Operator, Value]:
+def _operator(
+    document: Document, path: list[str | int], raw: dict[str, Any]
+) -> tuple[Operator, Value]:
     names = _operators_of(raw)
     if len(names) != 1:
         listed = ", ".join(OPERATORS)

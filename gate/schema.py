@@ -169,9 +169,7 @@ def _normalise(document: Any) -> tuple[Layout, list[str]]:
                 status["riskList"] = outside
             moved[index] = before
             count = len(outside) if isinstance(outside, list) else "?"
-            changes.append(
-                f"{where}.riskList ({count} risks) moved into {where}.status.riskList"
-            )
+            changes.append(f"{where}.riskList ({count} risks) moved into {where}.status.riskList")
         metadata = task.get("metadata")
         if (
             isinstance(metadata, dict)

@@ -24,7 +24,9 @@ def read_response(path: str) -> Any:
     except json.JSONDecodeError as exc:
         raise _not_json(name, exc) from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{name}: not UTF-8 text (byte {exc.start}): not a JSON response") from None
+        raise InvalidInput(
+            f"{name}: not UTF-8 text (byte {exc.start}): not a JSON response"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{name}: cannot read: {exc.strerror}") from None
 
@@ -35,7 +37,9 @@ def parse_json(data: bytes, name: str) -> Any:
     except json.JSONDecodeError as exc:
         raise _not_json(name, exc) from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{name}: not UTF-8 text (byte {exc.start}): not a JSON response") from None
+        raise InvalidInput(
+            f"{name}: not UTF-8 text (byte {exc.start}): not a JSON response"
+        ) from None
 
 
 def _not_json(name: str, exc: json.JSONDecodeError) -> InvalidInput:

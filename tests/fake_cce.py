@@ -65,8 +65,8 @@ __all__ = [
     "apig_error_body",
     "cce_error_body",
     "error_body",
-    "fake_cce",
-    "fake_cce_tls",
+    "fake_cce_fixture",
+    "fake_cce_tls_fixture",
     "mixed_error_body",
 ]
 
@@ -1233,15 +1233,15 @@ class FakeCCE:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fake_cce() -> Iterator[FakeCCE]:
+@pytest.fixture(name="fake_cce")
+def fake_cce_fixture() -> Iterator[FakeCCE]:
     """A started plain-HTTP :class:`FakeCCE` (no auth configured), stopped afterwards."""
     with FakeCCE() as fake:
         yield fake
 
 
-@pytest.fixture
-def fake_cce_tls() -> Iterator[FakeCCE]:
+@pytest.fixture(name="fake_cce_tls")
+def fake_cce_tls_fixture() -> Iterator[FakeCCE]:
     """A started HTTPS :class:`FakeCCE`; trust ``ca_pem_path`` / ``client_ssl_context()``."""
     with FakeCCE(tls=True) as fake:
         yield fake

@@ -471,6 +471,23 @@ def test_auth_reads_a_streamed_body_and_keeps_the_callers_content_type() -> None
     verify_signature(request)
 
 
+def test_auth_signs_a_host_header_set_by_the_caller() -> None:
+    # What goes on the wire is what must be signed, even when it differs from the URL's host.
+    seen: list[httpx.Request] = []
+    with _client(_cce_auth(), seen) as client:
+        client.get("https://10.0.0.5/api/v3/addons", headers={"Host": CCE_HOST})
+    (request,) = seen
+    assert request.headers["Host"] == CCE_HOST
+    authorization_value = request.headers["Authorization"]
+    headers = {
+        "Host": CCE_HOST,
+        "Content-Type": "application/json",
+        "X-Project-Id": PROJECT_ID,
+        "X-Sdk-Date": CCE_DATE,
+    }
+    assert authorization_value == official_sign("GET", CCE_HOST, "/api/v3/addons", [], headers, b"")
+
+
 @settings(max_examples=100, deadline=None)
 @given(path=_wire_paths(), params=_query_params, body=st.binary(max_size=32))
 def test_auth_random_requests_verify_with_official_signer(

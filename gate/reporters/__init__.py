@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import import_module
 from pathlib import Path
 
@@ -22,6 +22,8 @@ REPORTERS: dict[str, str] = {
     "json": "gate.reporters.json_report",
     "junit": "gate.reporters.junit",
 }
+# report name -> the CLI flag (keyword) that gives its path
+FLAGS: dict[str, str] = {"junit": "junit", "json": "json_path"}
 
 
 def renderer(name: str) -> Renderer:
@@ -38,7 +40,9 @@ def write(path: str, text: str) -> None:
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
@@ -46,3 +50,13 @@ def write(path: str, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def ci_integrations(
+    report: Report, environ: Mapping[str, str], echo: Callable[[str], None]
+) -> int | None:
+    """What CI systems read from the environment (job summaries, annotations).
+
+    Returns an exit code to use instead of the report's when writing failed, else None.
+    """
+    return None

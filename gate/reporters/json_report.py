@@ -62,7 +62,12 @@ def as_data(report: Report) -> dict[str, Any]:
             "unused": [_waiver(w) for w in report.waivers_unused],
         },
         "overrides": [
-            {"policy": o.policy, "reason": o.reason, "actor": o.actor, "actor_source": o.actor_source}
+            {
+                "policy": o.policy,
+                "reason": o.reason,
+                "actor": o.actor,
+                "actor_source": o.actor_source,
+            }
             for o in report.overrides
         ],
         "params": dict(report.params),
@@ -102,7 +107,13 @@ def _task(t: TaskRef) -> dict[str, Any]:
 
 
 def _risk(r: RiskRef) -> dict[str, Any]:
-    return {"name": r.name, "level": r.level, "status": r.status, "message": r.message, "path": r.path}
+    return {
+        "name": r.name,
+        "level": r.level,
+        "status": r.status,
+        "message": r.message,
+        "path": r.path,
+    }
 
 
 def _pending(p: Pending) -> dict[str, Any]:

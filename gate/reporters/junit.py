@@ -82,7 +82,9 @@ def _suites(report: Report) -> list[TestSuite]:
             _case(policy, name, by_case.get((policy.id, name), []), pending_for.get(name, []))
             for name in names
         ]
-        suites.append(TestSuite(policy.id, cases, properties=_policy_properties(policy, properties)))
+        suites.append(
+            TestSuite(policy.id, cases, properties=_policy_properties(policy, properties))
+        )
 
     builtin = sorted({f.policy for f in report.findings} - {p.id for p in report.policies})
     for policy_id in builtin:
@@ -109,7 +111,9 @@ def _suites(report: Report) -> list[TestSuite]:
     return suites
 
 
-def _case(policy: PolicyInfo, name: str, findings: list[Finding], pending: list[Pending]) -> TestCase:
+def _case(
+    policy: PolicyInfo, name: str, findings: list[Finding], pending: list[Pending]
+) -> TestCase:
     case = TestCase(
         name,
         classname=f"gate.{policy.id}",
@@ -123,7 +127,8 @@ def _case(policy: PolicyInfo, name: str, findings: list[Finding], pending: list[
         if pending:
             text += "\n" + "\n".join(f"INCOMPLETE {p.reason}" for p in pending)
         case.add_failure_info(
-            message=f"{len(blocking)} blocking finding(s)", output=text,
+            message=f"{len(blocking)} blocking finding(s)",
+            output=text,
             failure_type="PolicyViolation",
         )
     elif pending:
@@ -179,4 +184,3 @@ def _type(verdict: str) -> str:
 
 def _clean(text: str) -> str:
     return _ANSI.sub("", text)
-

@@ -47,7 +47,9 @@ def _body(report: Report, paint: Paint) -> list[str]:
         lines.append(f"  policies: {listed}")
     changed = [p for p in report.policies if p.enforcement_source == "--enforcement"]
     for policy in changed:
-        lines.append(f"  enforcement of {policy.id} set to {policy.enforcement.value} by --enforcement")
+        lines.append(
+            f"  enforcement of {policy.id} set to {policy.enforcement.value} by --enforcement"
+        )
     lines += [f"  note: {note}" for note in report.notes]
 
     by_task: dict[str, list[Finding]] = defaultdict(list)
@@ -67,7 +69,9 @@ def _body(report: Report, paint: Paint) -> list[str]:
         lines.append("")
         lines.append(paint(_task_heading(task), "1"))
         lines += _findings(by_task.get(task.name, []), paint)
-        lines += [f"  {paint('WAIT', '33')}  {p.reason} ({p.path})" for p in waiting.get(task.name, [])]
+        lines += [
+            f"  {paint('WAIT', '33')}  {p.reason} ({p.path})" for p in waiting.get(task.name, [])
+        ]
     if cluster:
         lines.append("")
         lines.append(paint("cluster", "1"))
@@ -95,16 +99,16 @@ def _body(report: Report, paint: Paint) -> list[str]:
 
 def _task_heading(task: TaskRef) -> str:
     target = f" -> {task.target_version}" if task.target_version else ""
-    return (
-        f"{task.name}{target}: task {task.task_id}, {task.status}, created {task.created}"
-    )
+    return f"{task.name}{target}: task {task.task_id}, {task.status}, created {task.created}"
 
 
 def _findings(findings: list[Finding], paint: Paint) -> list[str]:
     lines = []
     for f in findings:
         label, code = _MARK[f.outcome]
-        lines.append(f"  {paint(f'{label:<8}', code)} {f.policy} [{f.enforcement.value}]: {f.message}")
+        lines.append(
+            f"  {paint(f'{label:<8}', code)} {f.policy} [{f.enforcement.value}]: {f.message}"
+        )
         lines.append(f"           evidence: {f.path}")
         if f.waiver:
             lines.append(
@@ -131,7 +135,9 @@ def _waiver_lines(report: Report) -> list[str]:
 
 def _names(tasks: list[TaskRef]) -> str:
     shown = ", ".join(t.name for t in tasks[:_LIST_AT_MOST])
-    return shown + (f", ... ({len(tasks) - _LIST_AT_MOST} more)" if len(tasks) > _LIST_AT_MOST else "")
+    return shown + (
+        f", ... ({len(tasks) - _LIST_AT_MOST} more)" if len(tasks) > _LIST_AT_MOST else ""
+    )
 
 
 def _verdict_line(report: Report, paint: Paint) -> str:
