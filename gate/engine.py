@@ -64,7 +64,7 @@ def evaluate(
     levels = {info.id: info.enforcement for info in infos}
     _check_waivers(waivers, levels)
     judged_idx, superseded_idx = select(tasks, settings)
-    refs = _task_refs(tasks, layout, judged_idx + superseded_idx)
+    refs = _task_refs(tasks, layout, judged_idx, superseded_idx)
     judged = [(i, tasks[i], refs[i]) for i in judged_idx]
 
     raw: list[_Raw] = list(_builtin_findings(judged, layout))
@@ -140,44 +140,57 @@ def _nothing_to_judge(tasks: list[dict[str, Any]], settings: Settings) -> str:
 
 
 def _task_refs(
-    tasks: list[dict[str, Any]], layout: Layout, indices: list[int]
+    tasks: list[dict[str, Any]], layout: Layout, judged: list[int], superseded: list[int]
 ) -> dict[int, TaskRef]:
-    """TaskRefs with names that stay the same from run to run (no task IDs, no times)."""
-    base: dict[int, str] = {}
-    by_name: dict[str, list[int]] = {}
-    for i in indices:
-        metadata = tasks[i]["metadata"]
-        name = f"{metadata['addonTemplateName']} ({metadata['type']})"
-        base[i] = name
-        by_name.setdefault(name, []).append(i)
-    names: dict[int, str] = {}
-    for name, members in by_name.items():
-        instances = {tasks[i]["metadata"].get("addonInstanceID", "") for i in members}
-        for i in members:
-            metadata = tasks[i]["metadata"]
-            names[i] = name
-            if len(instances) > 1:
-                instance = metadata.get("addonInstanceName") or metadata.get("addonInstanceID", "")
-                names[i] = f"{metadata['addonTemplateName']}@{instance} ({metadata['type']})"
+    """TaskRefs named ``<addon> (<type>)``: the same from run to run (no task IDs, no times).
+
+    Judged names are unique (instance, then a counter, tell equal names apart); superseded tasks
+    keep the plain name, since they are only listed.
+    """
+    plain = {
+        i: f"{_meta(tasks, i)['addonTemplateName']} ({_meta(tasks, i)['type']})" for i in judged
+    }
+    instances: dict[str, set[str]] = {}
+    for i in judged:
+        instances.setdefault(plain[i], set()).add(_meta(tasks, i).get("addonInstanceID", ""))
     seen: dict[str, int] = {}
     refs = {}
-    for i in sorted(indices):
-        seen[names[i]] = seen.get(names[i], 0) + 1
-        name = names[i] if seen[names[i]] == 1 else f"{names[i]} #{seen[names[i]]}"
-        task = tasks[i]
-        metadata = task["metadata"]
-        refs[i] = TaskRef(
-            path=layout.task_path(i),
-            name=name,
-            addon=metadata["addonTemplateName"],
-            instance=metadata.get("addonInstanceName") or metadata.get("addonInstanceID", ""),
-            type=metadata["type"],
-            task_id=metadata["taskID"],
-            status=task["status"]["status"],
-            created=metadata["createTimeStamp"],
-            target_version=(task.get("spec") or {}).get("addonTargetVersion", ""),
+    for i in judged:
+        metadata = _meta(tasks, i)
+        name = plain[i]
+        if len(instances[name]) > 1:
+            instance = metadata.get("addonInstanceName") or metadata.get("addonInstanceID", "")
+            name = f"{metadata['addonTemplateName']}@{instance} ({metadata['type']})"
+        seen[name] = seen.get(name, 0) + 1
+        refs[i] = _task_ref(
+            tasks[i], layout.task_path(i), name if seen[name] == 1 else f"{name} #{seen[name]}"
+        )
+    for i in superseded:
+        metadata = _meta(tasks, i)
+        refs[i] = _task_ref(
+            tasks[i], layout.task_path(i), f"{metadata['addonTemplateName']} ({metadata['type']})"
         )
     return refs
+
+
+def _meta(tasks: list[dict[str, Any]], index: int) -> dict[str, Any]:
+    metadata: dict[str, Any] = tasks[index]["metadata"]
+    return metadata
+
+
+def _task_ref(task: dict[str, Any], path: str, name: str) -> TaskRef:
+    metadata = task["metadata"]
+    return TaskRef(
+        path=path,
+        name=name,
+        addon=metadata["addonTemplateName"],
+        instance=metadata.get("addonInstanceName") or metadata.get("addonInstanceID", ""),
+        type=metadata["type"],
+        task_id=metadata["taskID"],
+        status=task["status"]["status"],
+        created=metadata["createTimeStamp"],
+        target_version=(task.get("spec") or {}).get("addonTargetVersion", ""),
+    )
 
 
 def _pending(judged: list[tuple[int, dict[str, Any], TaskRef]], layout: Layout) -> list[Pending]:
@@ -411,14 +424,21 @@ def _variable(
     if name in _SHORT_NAMES:
         return getter(_SHORT_NAMES[name])(ctx)
     if name in ("actual", "count"):
-        return actual
+        return _plain(actual)
     if name == "expected":
-        return getattr(expected, "pattern", expected)
+        return _plain(getattr(expected, "pattern", expected))
     if name == "policy":
         return policy.id
     if name.startswith("param."):
         return params.get(name.removeprefix("param."), MISSING)
     return getter(tuple(name.split(".")))(ctx)
+
+
+def _plain(value: Any) -> Any:
+    """12.0 reads as 12 in a message."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 # --- outcomes ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,19 +47,21 @@ class CheckOptions:
 
 def check(options: CheckOptions) -> Report:
     """Judge a saved response; never raises."""
-    return guarded(lambda: _check(options))
+    source = "<stdin>" if options.input == "-" else (options.input or "")
+    return guarded(lambda: _check(options), source)
 
 
-def guarded(work: Any) -> Report:
+def guarded(work: Callable[[], Report], source: str = "") -> Report:
+    """Run ``work``; any error becomes a Report that carries it (fail closed, never raise)."""
     try:
-        result: Report = work()
-        return result
+        return work()
     except GateError as exc:
-        return error_report(exc)
+        return error_report(exc, source)
     except Exception as exc:  # a bug must still fail closed with a readable line
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return Report(
             verdict=Verdict.INTERNAL_ERROR,
+            source=source,
             error=ErrorInfo(
                 Verdict.INTERNAL_ERROR,
                 f"internal error: {detail} (this is a bug in gate: please report it with the "
@@ -69,9 +71,11 @@ def guarded(work: Any) -> Report:
         )
 
 
-def error_report(exc: GateError) -> Report:
+def error_report(exc: GateError, source: str = "") -> Report:
     verdict = Verdict(exc.verdict)
-    return Report(verdict=verdict, error=ErrorInfo(verdict, exc.message, exc.details))
+    return Report(
+        verdict=verdict, source=source, error=ErrorInfo(verdict, exc.message, exc.details)
+    )
 
 
 def _check(options: CheckOptions) -> Report:

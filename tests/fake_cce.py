@@ -466,6 +466,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeCCE/1.0"
     sys_version = ""
     timeout = 10  # idle keep-alive connections end after this; stop() ends them at once
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server: _Server
     _rid: str | None = None
 
@@ -853,7 +854,7 @@ class FakeCCE:
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.02},
             name="fake-cce-server",
             daemon=True,
         )
@@ -1158,13 +1159,17 @@ class FakeCCE:
                     400,
                     f"addon instance {item['addonInstanceID']} is not {item['addonTemplateName']}",
                 )
+        scripts = [
+            copy.deepcopy(self.scripts.get(item["addonTemplateName"], self.default_script))
+            for item in addon_list
+        ]
+        for item, script in zip(addon_list, scripts, strict=True):
+            if not script:  # a test bug: answered as 500 and recorded in .errors
+                raise ValueError(f"empty script for {item['addonTemplateName']!r}")
         created: list[dict[str, Any]] = []
         with self._lock:
-            for item in addon_list:
+            for item, script in zip(addon_list, scripts, strict=True):
                 name = item["addonTemplateName"]
-                script = copy.deepcopy(self.scripts.get(name, self.default_script))
-                if not script:
-                    raise ValueError(f"empty script for {name!r}")
                 metadata = {
                     "type": item["type"],
                     "taskID": str(uuid.uuid4()),

@@ -123,13 +123,15 @@ def list_tasks(client: httpx.Client, **params: str) -> dict[str, Any]:
 
 
 def test_signed_get_passes(aksk_fake: FakeCCE) -> None:
-    query = [("cluster_id", DEFAULT_CLUSTER_ID)]
+    query = [("cluster_id", DEFAULT_CLUSTER_ID), ("x", "a b/c~+"), ("x", "0")]
     uri, headers = sign("GET", "/api/v3/addons", host=aksk_fake.host, query=query)
     with httpx.Client(timeout=2.0) as c:
         response = c.get(aksk_fake.url + uri, headers=headers)
     assert response.status_code == 200, (response.text, aksk_fake.auth_failures)
     assert aksk_fake.signature_failures == 0
     assert HEX_ID.fullmatch(response.headers["X-Request-Id"])
+    assert "x=a%20b%2Fc~%2B" in aksk_fake.requests[0].raw_target
+    assert aksk_fake.requests[0].query_items[1:] == [("x", "0"), ("x", "a b/c~+")]
 
 
 def test_signed_post_passes_and_body_is_signed(aksk_fake: FakeCCE) -> None:
@@ -194,9 +196,17 @@ def test_wrong_sk_gets_401_with_apig_body(aksk_fake: FakeCCE) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", ["no_auth", "stale_date", "future_date", "unsigned_date", "wrong_ak", "host_changed"]
+    ("case", "reason"),
+    [
+        ("no_auth", "no Authorization header"),
+        ("stale_date", "is more than 0:15:00 off"),
+        ("future_date", "is more than 0:15:00 off"),
+        ("unsigned_date", "SignedHeaders must include host and x-sdk-date"),
+        ("wrong_ak", "unknown access key"),
+        ("host_changed", "signature mismatch"),
+    ],
 )
-def test_aksk_rejections(aksk_fake: FakeCCE, case: str) -> None:
+def test_aksk_rejections(aksk_fake: FakeCCE, case: str, reason: str) -> None:
     query = [("cluster_id", DEFAULT_CLUSTER_ID)]
     sdk_date = None
     if case == "stale_date":
@@ -222,6 +232,8 @@ def test_aksk_rejections(aksk_fake: FakeCCE, case: str) -> None:
     assert response.status_code == 401
     assert response.json()["error_code"] == "APIGW.0301"
     assert aksk_fake.signature_failures == 1
+    (failure,) = aksk_fake.auth_failures
+    assert reason in failure
 
 
 def test_security_token_required_and_signed() -> None:
@@ -592,8 +604,9 @@ def test_every_response_has_request_id(fake_cce: FakeCCE, client: httpx.Client) 
 def test_tls_rejects_untrusting_client_and_accepts_trusting_one(fake_cce_tls: FakeCCE) -> None:
     assert fake_cce_tls.url.startswith("https://127.0.0.1:")
     url = f"{fake_cce_tls.url}/api/v3/addons?cluster_id={DEFAULT_CLUSTER_ID}"
-    with httpx.Client(timeout=2.0) as untrusting, pytest.raises(httpx.ConnectError):
+    with httpx.Client(timeout=2.0) as untrusting, pytest.raises(httpx.ConnectError) as info:
         untrusting.get(url)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
     assert fake_cce_tls.ca_pem_path is not None
     ctx = ssl.create_default_context(cafile=fake_cce_tls.ca_pem_path)
     with httpx.Client(verify=ctx, timeout=2.0) as trusting:

@@ -86,7 +86,9 @@ def _body(report: Report, paint: Paint) -> list[str]:
     if report.superseded:
         lines.append(
             f"{len(report.superseded)} older task(s) superseded, not judged "
-            f"(--all-tasks judges them): {_names(list(report.superseded))}"
+            "(--all-tasks judges them): "
+            + ", ".join(f"{t.name} of {t.created}" for t in report.superseded[:_LIST_AT_MOST])
+            + (" ..." if len(report.superseded) > _LIST_AT_MOST else "")
         )
     lines += _waiver_lines(report)
     for override in report.overrides:

@@ -1,0 +1,70 @@
+"""Golden cases: each folder under tests/cases/ is one run of the real CLI.
+
+A case folder holds ``args`` (one argument per line; ``{case}`` is the case folder, paths are
+relative to the repository root), optional ``env`` (KEY=VALUE lines), ``exit`` (the exit code the
+issue's rules call for, written by hand) and the golden outputs ``stdout.txt`` and ``report.json``.
+``GATE_UPDATE_GOLDEN=1 pytest tests/test_cases.py`` rewrites the golden outputs after an intended
+change; the exit code is never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gate.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = sorted(p for p in (ROOT / "tests" / "cases").iterdir() if p.is_dir())
+UPDATE = os.environ.get("GATE_UPDATE_GOLDEN") == "1"
+# Fixed so that outputs do not depend on who runs the tests or when.
+BASE_ENV = {"GATE_NOW": "2025-08-06T00:00:00Z", "NO_COLOR": "1", "GITHUB_ACTOR": "ci-bot"}
+CLEARED = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITLAB_USER_LOGIN",
+           "GATE_POLICY", "GATE_WAIVERS", "FORCE_COLOR")
+
+
+def run_case(case: Path, tmp_path: Path) -> tuple[int, str, str, dict[str, object]]:
+    relative = case.relative_to(ROOT).as_posix()
+    args = [
+        line.replace("{case}", relative)
+        for line in (case / "args").read_text().splitlines()
+        if line.strip()
+    ]
+    report = tmp_path / "report.json"
+    env = dict(BASE_ENV)
+    if (case / "env").exists():
+        for line in (case / "env").read_text().splitlines():
+            key, _, value = line.partition("=")
+            env[key] = value
+    for key in CLEARED:
+        env.setdefault(key, None)  # type: ignore[arg-type]
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = CliRunner().invoke(cli, [*args, "--json", str(report)], env=env)
+    finally:
+        os.chdir(cwd)
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return result.exit_code, result.stdout, result.stderr, data
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case(case: Path, tmp_path: Path) -> None:
+    code, stdout, stderr, data = run_case(case, tmp_path)
+    expected_exit = int((case / "exit").read_text())
+    assert code == expected_exit, stdout + stderr
+    # click refuses a malformed command line before any report can be written
+    assert data.get("exit_code", code) == expected_exit
+    if not data:
+        assert "Usage:" in stderr
+    data.pop("gate_version", None)
+    if UPDATE:
+        (case / "stdout.txt").write_text(stdout)
+        (case / "report.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    assert stdout == (case / "stdout.txt").read_text()
+    assert data == json.loads((case / "report.json").read_text())
+    assert "Traceback" not in stdout + stderr
