@@ -259,7 +259,7 @@ class _Evaluator:
         self._coerced: dict[tuple[str, str], Any] = {}
         self._checks: dict[int, Check] = {}
         self.compiled = [
-            (p, [self.compile(c) for c in p.match], [(c, self.compile(c)) for c in p.assertions])
+            (p, self.compile_all(p.match), [(c, self.compile(c)) for c in p.assertions])
             for p in policies
         ]
         self._require_params(policies)
@@ -273,7 +273,7 @@ class _Evaluator:
         for i, task, ref in self.judged:
             ctx: Context = {"task": task}
             for policy, match, asserts in task_rules:
-                if all(check(ctx) for check in match):
+                if match(ctx):
                     for condition, check in asserts:
                         if not check(ctx):
                             yield self.raw(policy, condition, ctx, ref, None, ref.path)
@@ -282,7 +282,7 @@ class _Evaluator:
             for j, risk in enumerate(_risks(task)):
                 ctx = {"task": task, "risk": risk}
                 for policy, match, asserts in risk_rules:
-                    if all(check(ctx) for check in match):
+                    if match(ctx):
                         for condition, check in asserts:
                             if not check(ctx):
                                 path = layout.risk_path(i, j)
@@ -296,7 +296,7 @@ class _Evaluator:
                                 yield self.raw(policy, condition, ctx, ref, risk_ref, path)
         for policy, match, asserts in by_scope["cluster"]:
             ctx = {}
-            if all(check(ctx) for check in match):
+            if match(ctx):
                 for condition, check in asserts:
                     if not check(ctx):
                         yield self.raw(policy, condition, ctx, None, None, "items")
@@ -308,40 +308,41 @@ class _Evaluator:
             return lambda ctx: any(check(ctx) for check in members)
         op = condition.op
         assert op is not None
+        now, test = self.settings.now, op.test
         actual = self.actual_getter(condition)
         if condition.value.param:
-            now, test = self.settings.now, op.test
             return lambda ctx: test(actual(ctx), self.expected(condition, ctx), now)
         expected = condition.value.literal
-        if op.name == "equals":
-            return lambda ctx: actual(ctx) == expected
-        if op.name == "notEquals":
-            return lambda ctx: actual(ctx) != expected
-        if op.name == "in":
-            return lambda ctx: actual(ctx) in expected
-        if op.name == "notIn":
-            return lambda ctx: actual(ctx) not in expected
-        now, test = self.settings.now, op.test
+        if len(condition.field) == 2 and op.name in _DIRECT:
+            # task and risk are always objects (the schema says so): read the key in place
+            root, key = condition.field
+            return _DIRECT[op.name](root, key, expected)
         return lambda ctx: test(actual(ctx), expected, now)
+
+    def compile_all(self, conditions: Sequence[Condition]) -> Check:
+        checks = [self.compile(c) for c in conditions]
+        if not checks:
+            return lambda ctx: True
+        if len(checks) == 1:
+            return checks[0]
+        if len(checks) == 2:
+            first, second = checks
+            return lambda ctx: first(ctx) and second(ctx)
+        return lambda ctx: all(check(ctx) for check in checks)
 
     def actual_getter(self, condition: Condition) -> Callable[[Context], Any]:
         if not condition.count:
             assert condition.get is not None
             return condition.get
-        where = [self.compile(c) for c in condition.where]
+        where = self.compile_all(condition.where)
         judged = self.judged
         if condition.count == "tasks":
-            return lambda ctx: sum(
-                1 for _, task, _ in judged if all(check({"task": task}) for check in where)
-            )
+            return lambda ctx: sum(1 for _, task, _ in judged if where({"task": task}))
 
         def count_risks(ctx: Context) -> int:
             tasks = [ctx["task"]] if "task" in ctx else [task for _, task, _ in judged]
             return sum(
-                1
-                for task in tasks
-                for risk in _risks(task)
-                if all(check({"task": task, "risk": risk}) for check in where)
+                1 for task in tasks for risk in _risks(task) if where({"task": task, "risk": risk})
             )
 
         return count_risks
@@ -409,6 +410,13 @@ class _Evaluator:
             message = f"{task.name}: {message}"
         return _Raw(policy, message, path, task, risk)
 
+
+_DIRECT: dict[str, Callable[[str, str, Any], Check]] = {
+    "equals": lambda root, key, value: lambda ctx: ctx[root].get(key, MISSING) == value,
+    "notEquals": lambda root, key, value: lambda ctx: ctx[root].get(key, MISSING) != value,
+    "in": lambda root, key, value: lambda ctx: ctx[root].get(key, MISSING) in value,
+    "notIn": lambda root, key, value: lambda ctx: ctx[root].get(key, MISSING) not in value,
+}
 
 _SHORT_NAMES = {
     "addon": ("task", "metadata", "addonTemplateName"),

@@ -23,8 +23,15 @@ CASES = sorted(p for p in (ROOT / "tests" / "cases").iterdir() if p.is_dir())
 UPDATE = os.environ.get("GATE_UPDATE_GOLDEN") == "1"
 # Fixed so that outputs do not depend on who runs the tests or when.
 BASE_ENV = {"GATE_NOW": "2025-08-06T00:00:00Z", "NO_COLOR": "1", "GITHUB_ACTOR": "ci-bot"}
-CLEARED = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITLAB_USER_LOGIN",
-           "GATE_POLICY", "GATE_WAIVERS", "FORCE_COLOR")
+CLEARED = (
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_OUTPUT",
+    "GITLAB_USER_LOGIN",
+    "GATE_POLICY",
+    "GATE_WAIVERS",
+    "FORCE_COLOR",
+)
 
 
 def run_case(case: Path, tmp_path: Path) -> tuple[int, str, str, dict[str, object]]:

@@ -1,0 +1,118 @@
+"""Benchmarks for the targets in the README: speed and memory against a minimal script, cost
+linear in N, and start-up on the bundled example. Everything is measured side by side in one run
+(the machines are noisy: compare the ratios, not the seconds).
+
+    python bench/run.py              # 1,000 / 10,000 / 100,000 tasks, 3 rounds each
+    python bench/run.py --quick      # 1,000 / 10,000 tasks, for a smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+EXAMPLE = ROOT / "examples" / "blocked-coredns.json"
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one run of ``command``."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} exited {code}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def median_of(command: list[str], rounds: int) -> tuple[float, float]:
+    runs = [measure(command) for _ in range(rounds)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def response(count: int) -> Path:
+    path = OUT / f"tasks-{count}.json"
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "generate.py"), str(count), str(path)], check=True
+        )
+    return path
+
+
+def scale(sizes: list[int], rounds: int) -> None:
+    print(
+        "| tasks | gate s | gate MiB | minimal s | minimal MiB | time ratio | memory ratio "
+        "| gate µs/task |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for count in sizes:
+        path = response(count)
+        gate = [
+            sys.executable,
+            "-m",
+            "gate",
+            "check",
+            "-i",
+            str(path),
+            "--junit",
+            str(OUT / "gate.xml"),
+            "--json",
+            str(OUT / "gate.json"),
+        ]
+        minimal = [
+            sys.executable,
+            str(ROOT / "bench" / "minimal.py"),
+            str(path),
+            str(OUT / "minimal.xml"),
+        ]
+        gate_s, gate_mb = median_of(gate, rounds)
+        min_s, min_mb = median_of(minimal, rounds)
+        print(
+            f"| {count:,} | {gate_s:.2f} | {gate_mb:.0f} | {min_s:.2f} | {min_mb:.0f} "
+            f"| {gate_s / min_s:.2f} | {gate_mb / min_mb:.2f} | {gate_s / count * 1e6:.0f} |"
+        )
+
+
+def startup(rounds: int) -> None:
+    imports = [sys.executable, "-c", "import click, jsonschema, yaml, junit_xml"]
+    gate = [
+        sys.executable,
+        "-m",
+        "gate",
+        "check",
+        "-i",
+        str(EXAMPLE),
+        "--junit",
+        str(OUT / "example.xml"),
+    ]
+    imports_s, _ = median_of(imports, rounds)
+    gate_s, _ = median_of(gate, rounds)
+    print()
+    print(f"| start-up (median of {rounds}) | s |")
+    print("|---|---:|")
+    print(f"| python -c 'import click, jsonschema, yaml, junit_xml' | {imports_s:.3f} |")
+    print(f"| gate check on the bundled example, with --junit | {gate_s:.3f} |")
+    print(f"| ratio | {gate_s / imports_s:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    sizes = [1000, 10000] if args.quick else [1000, 10000, 100000]
+    scale(sizes, args.rounds)
+    startup(20)
+
+
+if __name__ == "__main__":
+    main()
