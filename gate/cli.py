@@ -253,14 +253,17 @@ def check(
         finish(run.check(options), flags)
     from gate import live
 
+    progress = _Progress()
     settings = live.LiveOptions(
         task_id=task_id,
         addon_instance_id=addon_instance_id,
         wait=wait,
-        progress=_progress(),
+        progress=progress,
         **_live(flags),
     )
-    finish(live.check(options, settings), flags)
+    report = live.check(options, settings)
+    progress.close()
+    finish(report, flags)
 
 
 @cli.command(epilog=EPILOG)
@@ -279,8 +282,11 @@ def precheck(targets: tuple[str, ...], **flags: Any) -> None:
     from gate import live, run
 
     options = run.CheckOptions(**_judging(flags))
-    settings = live.LiveOptions(wait=True, progress=_progress(), **_live(flags))
-    finish(live.precheck(options, settings, targets), flags)
+    progress = _Progress()
+    settings = live.LiveOptions(wait=True, progress=progress, **_live(flags))
+    report = live.precheck(options, settings, targets)
+    progress.close()
+    finish(report, flags)
 
 
 def _judging(flags: dict[str, Any]) -> dict[str, Any]:
@@ -291,17 +297,25 @@ def _live(flags: dict[str, Any]) -> dict[str, Any]:
     return {k: flags[k] for k in _LIVE_FLAGS}
 
 
-def _progress() -> Callable[[str], None]:
+class _Progress:
     """Progress lines on stderr: one line per poll in CI logs, one rewritten line on a terminal."""
-    live_line = sys.stderr.isatty() and not os.environ.get("CI")
 
-    def show(line: str) -> None:
-        if live_line:
+    def __init__(self) -> None:
+        self.live_line = sys.stderr.isatty() and not os.environ.get("CI")
+        self.open = False
+
+    def __call__(self, line: str) -> None:
+        if self.live_line:
             click.echo(f"\r\x1b[K{line}", nl=False, err=True)
+            self.open = True
         else:
             click.echo(line, err=True)
 
-    return show
+    def close(self) -> None:
+        """End a rewritten line, so the account does not start in the middle of it."""
+        if self.open:
+            click.echo("", err=True)
+            self.open = False
 
 
 _OUTPUT_FLAGS = ("junit", "json_path", "markdown", "codequality", "color")
@@ -322,10 +336,93 @@ def finish(report: Report, flags: dict[str, Any]) -> None:
         except OSError as exc:
             click.echo(f"gate: cannot write the {name} report to {path}: {exc.strerror}", err=True)
             code = 2 if code in (0, 1, 3, 4, 5) else code
+        except Exception as exc:  # a reporter bug must not pass for a verdict
+            click.echo(
+                f"gate: internal error writing the {name} report: {exc!r} (a bug: "
+                "please report it)",
+                err=True,
+            )
+            code = 6
     to_stderr = "-" in targets.values()
-    click.echo(text.render(report, color=_color(flags.get("color"))), nl=False, err=to_stderr)
-    ci_code = reporters.ci_integrations(report, os.environ, echo=lambda line: click.echo(line))
+    colour = _color(flags.get("color"))
+    # click strips ANSI codes off a pipe unless told otherwise: the choice is made above
+    click.echo(text.render(report, color=colour), nl=False, err=to_stderr, color=colour)
+    # Annotations follow the account: off stdout when stdout carries a report (the runner reads
+    # workflow commands from both streams).
+    ci_code = reporters.ci_integrations(
+        report, os.environ, echo=lambda line: click.echo(line, err=to_stderr)
+    )
     raise SystemExit(code if ci_code is None else ci_code)
+
+
+@cli.command()
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Policy file or folder (repeatable; default: the built-in set).",
+)
+@click.option(
+    "--waivers",
+    "waiver_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Waivers file (repeatable).",
+)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def validate(
+    policies: tuple[Path, ...], waiver_files: tuple[Path, ...], files: tuple[Path, ...]
+) -> None:
+    """Check policy and waiver files offline (for pre-commit and CI); exit 0 or 2.
+
+    FILES are sorted by content: a file with a top-level 'waivers' key is a waivers file, any
+    other is a policy file. Waivers are checked against the policies given (or the built-in set):
+    a waiver for a hard-mandatory policy is an error.
+    """
+    from gate.errors import ConfigError
+
+    try:
+        summary = _validate_files(policies, waiver_files, files)
+    except ConfigError as exc:
+        click.echo(exc.message, err=True)
+        for detail in exc.details:
+            click.echo(f"  {detail}", err=True)
+        raise SystemExit(2) from None
+    click.echo(f"ok: {summary}")
+
+
+def _validate_files(
+    policies: tuple[Path, ...], waiver_files: tuple[Path, ...], files: tuple[Path, ...]
+) -> str:
+    """Load policies and waivers as a run would; raise ConfigError at the first problem."""
+    from gate.engine import BUILTIN_FAILED_WITHOUT_RISKS
+    from gate.errors import ConfigError
+    from gate.policy import load_policies
+    from gate.report import Enforcement
+    from gate.waivers import load_waivers
+    from gate.yamlfile import load_documents
+
+    policy_paths, waiver_paths = list(policies), list(waiver_files)
+    for path in files:
+        documents = load_documents(path)
+        is_waivers = any(isinstance(d.data, dict) and "waivers" in d.data for d in documents)
+        (waiver_paths if is_waivers else policy_paths).append(path)
+    loaded = load_policies(policy_paths)
+    # Same rule as a run: a hard-mandatory policy cannot be waived, and neither can the check
+    # built into the engine (a failed task without risks).
+    levels = {p.id: p.enforcement for p in loaded}
+    levels[BUILTIN_FAILED_WITHOUT_RISKS] = Enforcement.HARD
+    count = 0
+    for path in waiver_paths:
+        for waiver in load_waivers(path):
+            count += 1
+            if levels.get(waiver.policy) is Enforcement.HARD:
+                raise ConfigError(
+                    f"{waiver.where}: policy {waiver.policy} is hard-mandatory and cannot be waived"
+                )
+    where = "built-in policies" if not policy_paths else "policies"
+    return f"{len(loaded)} {where}, {count} waiver(s)"
 
 
 @cli.group(invoke_without_command=True)

@@ -42,7 +42,8 @@ class CheckOptions:
     allow_empty: bool = False
     strict_schema: bool = False
     now: str | None = None
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # repr=False: the environment holds credentials, and a repr ends up in tracebacks
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
 
 def check(options: CheckOptions) -> Report:

@@ -21,9 +21,16 @@ Renderer = Callable[[Report], str]
 REPORTERS: dict[str, str] = {
     "json": "gate.reporters.json_report",
     "junit": "gate.reporters.junit",
+    "markdown": "gate.reporters.markdown",
+    "codequality": "gate.reporters.codequality",
 }
 # report name -> the CLI flag (keyword) that gives its path
-FLAGS: dict[str, str] = {"junit": "junit", "json": "json_path"}
+FLAGS: dict[str, str] = {
+    "junit": "junit",
+    "json": "json_path",
+    "markdown": "markdown",
+    "codequality": "codequality",
+}
 
 
 def renderer(name: str) -> Renderer:
@@ -55,8 +62,46 @@ def write(path: str, text: str) -> None:
 def ci_integrations(
     report: Report, environ: Mapping[str, str], echo: Callable[[str], None]
 ) -> int | None:
-    """What CI systems read from the environment (job summaries, annotations).
+    """What CI systems read from the environment (job summaries, annotations, step outputs).
 
-    Returns an exit code to use instead of the report's when writing failed, else None.
+    With ``GITHUB_STEP_SUMMARY`` the Markdown summary is appended to that file; with
+    ``GITHUB_ACTIONS`` the annotations go through ``echo``; with ``GITHUB_OUTPUT`` the verdict, the
+    exit code and the counts are appended as step outputs. Returns an exit code to use instead of
+    the report's when writing failed (2, unless the report's own code takes precedence), else None.
     """
-    return None
+    from gate.reporters import github, markdown
+
+    failed = False
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        failed |= not _append(summary, markdown.render(report), "job summary")
+    if environ.get("GITHUB_ACTIONS", "").lower() in ("true", "1"):
+        for line in github.annotation_lines(report):
+            echo(line)
+    code = _after_failure(report.exit_code) if failed else report.exit_code
+    outputs = environ.get("GITHUB_OUTPUT")
+    if outputs:
+        failed |= not _append(outputs, github.outputs(report, code), "step outputs")
+    return _after_failure(report.exit_code) if failed else None
+
+
+def _after_failure(code: int) -> int:
+    """finish()'s rule: a report that could not be written is exit 2, unless 6 or 2 applies."""
+    return 2 if code in (0, 1, 3, 4, 5) else code
+
+
+def _append(path: str, text: str, what: str) -> bool:
+    """Append to a file the CI runner owns (other steps' content stays); False when it failed."""
+    try:
+        with open(path, "ab+") as stream:
+            # Text someone else left without a final newline would swallow our first line.
+            end = stream.seek(0, os.SEEK_END)
+            if end > 0:
+                stream.seek(end - 1)
+                if stream.read(1) != b"\n":
+                    stream.write(b"\n")
+            stream.write(text.encode("utf-8"))
+    except OSError as exc:
+        sys.stderr.write(f"gate: cannot write the {what} to {path}: {exc.strerror}\n")
+        return False
+    return True
