@@ -183,3 +183,22 @@ def coerce(op: Operator, value: Any) -> Any:
             raise ValueError(f"{op.name} needs true or false, got {value!r}")
         return value
     return value
+
+
+def reference() -> str:
+    """The operator section of docs/policies.md, written from the docstrings above."""
+    parts = ["| operator | value | meaning |", "|---|---|---|"]
+    for op in OPERATORS.values():
+        summary = op.doc.strip().splitlines()[0]
+        parts.append(f"| `{op.name}` | {op.value} | {summary} |")
+    for op in OPERATORS.values():
+        items: list[str] = []
+        for line in op.doc.strip().splitlines()[1:]:
+            line = line.strip()
+            if line.startswith(("Passes:", "Fails:")):
+                items.append(line)
+            elif line and items:  # a wrapped example line continues the item above it
+                items[-1] += " " + line
+        body = "\n".join(f"- {item}" for item in items)
+        parts += ["", f"### `{op.name}`", "", op.doc.strip().splitlines()[0], "", body]
+    return "\n".join(parts) + "\n"
