@@ -124,7 +124,8 @@ spec:
         (
             "risk",
             "{field: risk.level, startsWith: F}",
-            ":9: spec.assert[0]: Additional properties are not allowed ('startsWith' was unexpected)",
+            ":9: spec.assert[0]: Additional properties are not allowed "
+            "('startsWith' was unexpected)",
         ),
         (
             "cluster",
