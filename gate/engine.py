@@ -232,15 +232,24 @@ class _Raw:
 def _builtin_findings(
     judged: list[tuple[int, dict[str, Any], TaskRef]], layout: Layout
 ) -> Iterator[_Raw]:
+    """A Failed task must say why: a failed risk. Without one, nothing can vouch for the add-on."""
     for _, task, ref in judged:
-        if task["status"]["status"] == "Failed" and not _risks(task):
-            yield _Raw(
-                None,
-                f"{ref.name}: the check failed and gave no reason (no risk is listed)",
-                ref.path + ".status",
-                ref,
-                None,
-            )
+        if task["status"]["status"] != "Failed":
+            continue
+        risks = _risks(task)
+        if not risks:
+            reason = "no risk is listed"
+        elif not any(risk["status"] == "Failed" for risk in risks):
+            reason = "no listed risk failed"
+        else:
+            continue
+        yield _Raw(
+            None,
+            f"{ref.name}: the check failed and gave no reason ({reason})",
+            ref.path + ".status",
+            ref,
+            None,
+        )
 
 
 class _Evaluator:
