@@ -404,7 +404,11 @@ def _validate_files(
     from gate.yamlfile import load_documents
 
     policy_paths, waiver_paths = list(policies), list(waiver_files)
+    # pre-commit passes the changed files on top of the hook's --policy folder: load each once
+    covered = {p.resolve() for p in policy_paths + waiver_paths}
     for path in files:
+        if path.resolve() in covered or path.resolve().parent in covered:
+            continue
         documents = load_documents(path)
         is_waivers = any(isinstance(d.data, dict) and "waivers" in d.data for d in documents)
         (waiver_paths if is_waivers else policy_paths).append(path)

@@ -335,9 +335,9 @@ def _connect(live: LiveOptions, trail: _Trail) -> tuple[CceClient, Pacing]:
         PROJECT_VARIABLES,
     )
     cluster_id = _identifier(live.cluster_id, "--cluster-id", ("GATE_CLUSTER_ID",))
+    trail.source = f"{endpoint} cluster {cluster_id}"
     credentials = resolve_credentials(live.environ, live.token_env)
     trail.secrets = credentials.secrets
-    trail.source = f"{endpoint} cluster {cluster_id}"
     trail.notes.insert(0, f"credentials: {credentials.description}")
     client = CceClient(
         endpoint,
@@ -354,6 +354,7 @@ def _connect(live: LiveOptions, trail: _Trail) -> tuple[CceClient, Pacing]:
         secrets=credentials.secrets,
         sleep=live.sleep,
         clock=live.clock,
+        on_retry=live.progress,
     )
     return client, pacing
 

@@ -53,6 +53,7 @@ from huaweicloudsdkcore.signer.signer import Signer
 __all__ = [
     "APIG_AKSK_FAILURE",
     "APIG_TOKEN_FAILURE",
+    "BodyStyle",
     "COREDNS_UID",
     "DEFAULT_CLUSTER_ID",
     "DEFAULT_PROJECT_ID",
@@ -60,6 +61,7 @@ __all__ = [
     "EVEREST_UID",
     "HTML_BODY",
     "Fault",
+    "FaultKind",
     "FakeCCE",
     "RecordedRequest",
     "apig_error_body",
@@ -466,7 +468,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeCCE/1.0"
     sys_version = ""
     timeout = 10  # idle keep-alive connections end after this; stop() ends them at once
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
     server: _Server
     _rid: str | None = None
 
@@ -700,7 +702,7 @@ class _Server(ThreadingHTTPServer):
             self.fake._note_tls_failure(exc)
             return
         try:
-            self.RequestHandlerClass(tls, client_address, self)
+            _Handler(tls, client_address, self)
         finally:
             tls.close()
 
@@ -1240,9 +1242,13 @@ class FakeCCE:
 
 @pytest.fixture(name="fake_cce")
 def fake_cce_fixture() -> Iterator[FakeCCE]:
-    """A started plain-HTTP :class:`FakeCCE` (no auth configured), stopped afterwards."""
+    """A started plain-HTTP :class:`FakeCCE` (no auth configured), stopped afterwards.
+
+    Teardown fails if the fake itself crashed while answering (``errors`` not empty).
+    """
     with FakeCCE() as fake:
         yield fake
+    assert not fake.errors, "FakeCCE internal errors:\n" + "\n".join(fake.errors)
 
 
 @pytest.fixture(name="fake_cce_tls")
@@ -1250,3 +1256,4 @@ def fake_cce_tls_fixture() -> Iterator[FakeCCE]:
     """A started HTTPS :class:`FakeCCE`; trust ``ca_pem_path`` / ``client_ssl_context()``."""
     with FakeCCE(tls=True) as fake:
         yield fake
+    assert not fake.errors, "FakeCCE internal errors:\n" + "\n".join(fake.errors)

@@ -21,6 +21,7 @@ from fake_cce import (
     DEFAULT_PROJECT_ID,
     EVEREST_UID,
     HTML_BODY,
+    BodyStyle,
     FakeCCE,
     Fault,
     fake_cce_fixture,
@@ -454,6 +455,14 @@ def test_create_validation(fake_cce: FakeCCE, client: httpx.Client, mutate: Any)
     assert fake_cce.tasks == []
 
 
+def test_chunked_request_body(fake_cce: FakeCCE, client: httpx.Client) -> None:
+    body = json.dumps(create_body()).encode()
+    response = client.post(TASKS_PATH, content=iter([body[:10], body[10:]]))
+    assert response.status_code == 201
+    assert fake_cce.requests[0].headers["transfer-encoding"] == "chunked"
+    assert fake_cce.requests[0].body == body
+
+
 def test_request_log(fake_cce: FakeCCE, client: httpx.Client) -> None:
     client.post(TASKS_PATH, json=create_body(), params={"a": "1 2"}, headers={"X-Thing": "v"})
     (rec,) = fake_cce.requests
@@ -473,7 +482,9 @@ def test_request_log(fake_cce: FakeCCE, client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("style", ["cce", "apig", "mixed", "html", "empty"])
-def test_status_fault_body_styles(fake_cce: FakeCCE, client: httpx.Client, style: str) -> None:
+def test_status_fault_body_styles(
+    fake_cce: FakeCCE, client: httpx.Client, style: BodyStyle
+) -> None:
     fake_cce.faults.append(
         Fault(
             kind="status",

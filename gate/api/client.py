@@ -118,6 +118,7 @@ class CceClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         if verify is False:  # refuse outright: no code path may turn verification off
             raise ValueError("TLS verification cannot be turned off")
@@ -129,6 +130,8 @@ class CceClient:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
+        # CI logs should show why a run took longer, not only that it did
+        self._on_retry = on_retry
         self._origin = httpx.URL(self.endpoint)
         self._http = httpx.Client(
             base_url=self.endpoint,
@@ -229,6 +232,11 @@ class CceClient:
                             error.details,
                         )
                     raise error from failure.__cause__
+                if self._on_retry is not None:
+                    self._on_retry(
+                        f"{failure.error.message}; retrying in {delay:.1f} s "
+                        f"(attempt {attempt + 1} of {self.retry.max_attempts})"
+                    )
                 self._sleep(delay)
         raise AssertionError("unreachable: the last attempt raises")  # pragma: no cover
 
