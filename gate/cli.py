@@ -250,9 +250,12 @@ def check(
 
     options = run.CheckOptions(input=input_path, addons=addons, **_judging(flags))
     if input_path is not None:
-        live_only = {"--wait": wait, "--task-id": task_id,
-                     "--addon-instance-id": addon_instance_id,
-                     "--save-response": flags["save_response"]}
+        live_only = {
+            "--wait": wait,
+            "--task-id": task_id,
+            "--addon-instance-id": addon_instance_id,
+            "--save-response": flags["save_response"],
+        }
         given = [name for name, value in live_only.items() if value]
         if given:
             # silently ignoring them would let a pipeline believe it waited for the checks
