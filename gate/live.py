@@ -16,7 +16,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -28,9 +27,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from gate.api.auth import AkSkAuth, TokenAuth
-from gate.api.client import Answer, CceClient, Retry, tls_context
+from gate.api.client import Answer, CceClient, Retry, redact, tls_context
 from gate.engine import FINISHED, Settings, select
 from gate.errors import ConfigError, InvalidInput
+from gate.files import atomic_write
 from gate.report import ErrorInfo, Pending, Report, decide
 from gate.run import CheckOptions, configure, guarded, judge
 from gate.schema import prepare
@@ -67,8 +67,6 @@ _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DOMAIN = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*\.[a-z]{2,}")
 # Project and cluster IDs go into the URL path: nothing that could change the path's meaning.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-_REDACTED = "<redacted>"
-_MIN_SECRET = 4
 # A safety net behind the deadline, in case an injected clock never moves.
 _MAX_POLLS = 10_000
 _STATE_ORDER = ("not listed yet", "Init", "Running", "Failed", "Success")
@@ -296,10 +294,7 @@ class _Trail:
     secrets: tuple[str, ...] = ()
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            if len(secret) >= _MIN_SECRET:
-                text = text.replace(secret, _REDACTED)
-        return text
+        return redact(text, self.secrets)
 
     def finish(self, report: Report) -> Report:
         notes = tuple(self.scrub(n) for n in (*self.notes, *report.notes))
@@ -744,21 +739,10 @@ def _save(path: Path | None, answer: Answer, trail: _Trail) -> None:
     """Write the raw response atomically; each poll replaces the last, so a kill keeps one."""
     if path is None:
         return
-    body = answer.body
-    for secret in trail.secrets:
-        if len(secret) >= _MIN_SECRET:
-            body = body.replace(secret.encode(), _REDACTED.encode())
+    body = redact(answer.body.decode("utf-8", "replace"), trail.secrets).encode("utf-8")
     note = f"raw response saved to {path}"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(body)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        atomic_write(path, body)
     except OSError as exc:
         raise ConfigError(f"--save-response {path}: cannot write: {exc.strerror}") from None
     if note not in trail.notes:

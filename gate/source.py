@@ -14,35 +14,20 @@ def read_response(path: str) -> Any:
     name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            return parse_json(sys.stdin.buffer.read(), name)
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
+            text = sys.stdin.buffer.read().decode("utf-8")
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        return json.loads(text)
     except FileNotFoundError:
         raise ConfigError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise ConfigError(f"{name}: is a folder, not a response file") from None
     except json.JSONDecodeError as exc:
-        raise _not_json(name, exc) from None
+        if not exc.doc.strip():
+            raise InvalidInput(f"{name}: empty, not a JSON response") from None
+        raise InvalidInput(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"{name}: not UTF-8 text (byte {exc.start}): not a JSON response"
-        ) from None
+        raise InvalidInput(f"{name}: not UTF-8 text (byte {exc.start}): not JSON") from None
     except OSError as exc:
         raise ConfigError(f"{name}: cannot read: {exc.strerror}") from None
-
-
-def parse_json(data: bytes, name: str) -> Any:
-    try:
-        return json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise _not_json(name, exc) from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"{name}: not UTF-8 text (byte {exc.start}): not a JSON response"
-        ) from None
-
-
-def _not_json(name: str, exc: json.JSONDecodeError) -> InvalidInput:
-    if not exc.doc.strip():
-        return InvalidInput(f"{name}: empty, not a JSON response")
-    return InvalidInput(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")

@@ -39,6 +39,7 @@ __all__ = [
     "CceClient",
     "Retry",
     "describe_error_body",
+    "redact",
     "tls_context",
 ]
 
@@ -49,6 +50,14 @@ _REDACTED = "<redacted>"
 # Secrets shorter than this are not searched for: replacing a two-letter string everywhere would
 # garble every message, and no real credential is that short.
 _MIN_SECRET = 4
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every secret value replaced by ``<redacted>``."""
+    for secret in secrets:
+        if len(secret) >= _MIN_SECRET:
+            text = text.replace(secret, _REDACTED)
+    return text
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,7 @@ class CceClient:
         self.project_id = project_id
         self.cluster_id = cluster_id
         self.retry = retry or Retry()
-        self._secrets = tuple(s for s in secrets if len(s) >= _MIN_SECRET)
+        self._secrets = tuple(secrets)
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
@@ -345,9 +354,7 @@ class CceClient:
         return ApiError(self._scrub(message), tuple(self._scrub(d) for d in details))
 
     def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, _REDACTED)
-        return text
+        return redact(text, self._secrets)
 
     def _show(self, path: str, query: Mapping[str, str]) -> str:
         url = self._origin.copy_with(path=self._origin.path.rstrip("/") + path)
