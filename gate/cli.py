@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from gate import __version__
-from gate.report import EXIT_CODE_HELP, Report
+from gate.report import EXIT_CODE_HELP, Report, after_write_failure
 
 # "\b" keeps click from re-wrapping the table
 EPILOG = "\b\n" + EXIT_CODE_HELP
@@ -345,7 +345,7 @@ def finish(report: Report, flags: dict[str, Any]) -> None:
             reporters.write(path, reporters.renderer(name)(report))
         except OSError as exc:
             click.echo(f"gate: cannot write the {name} report to {path}: {exc.strerror}", err=True)
-            code = 2 if code in (0, 1, 3, 4, 5) else code
+            code = after_write_failure(code)
         except Exception as exc:  # a reporter bug must not pass for a verdict
             click.echo(
                 f"gate: internal error writing the {name} report: {exc!r} (a bug: "

@@ -174,6 +174,11 @@ class Report:
         return sum(1 for f in self.findings if f.outcome is outcome)
 
 
+def after_write_failure(code: int) -> int:
+    """A report that could not be written is a usage error (2), unless 6 or 2 already applies."""
+    return 2 if code in (0, 1, 3, 4, 5) else code
+
+
 def decide(findings: tuple[Finding, ...], pending: tuple[Pending, ...]) -> Verdict:
     """A blocking finding outweighs a running check; anything unfinished outweighs a pass."""
     if any(f.outcome is Outcome.BLOCKING for f in findings):

@@ -13,7 +13,7 @@ from importlib import import_module
 from pathlib import Path
 
 from gate.files import atomic_write
-from gate.report import Report
+from gate.report import Report, after_write_failure
 
 Renderer = Callable[[Report], str]
 
@@ -67,16 +67,11 @@ def ci_integrations(
     if environ.get("GITHUB_ACTIONS", "").lower() in ("true", "1"):
         for line in github.annotation_lines(report):
             echo(line)
-    code = _after_failure(report.exit_code) if failed else report.exit_code
+    code = after_write_failure(report.exit_code) if failed else report.exit_code
     outputs = environ.get("GITHUB_OUTPUT")
     if outputs:
         failed |= not _append(outputs, github.outputs(report, code), "step outputs")
-    return _after_failure(report.exit_code) if failed else None
-
-
-def _after_failure(code: int) -> int:
-    """finish()'s rule: a report that could not be written is exit 2, unless 6 or 2 applies."""
-    return 2 if code in (0, 1, 3, 4, 5) else code
+    return after_write_failure(report.exit_code) if failed else None
 
 
 def _append(path: str, text: str, what: str) -> bool:
