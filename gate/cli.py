@@ -391,52 +391,16 @@ def validate(
     a waiver for a hard-mandatory policy is an error.
     """
     from gate.errors import ConfigError
+    from gate.run import validate_config
 
     try:
-        summary = _validate_files(policies, waiver_files, files)
+        summary = validate_config(policies, waiver_files, files)
     except ConfigError as exc:
         click.echo(exc.message, err=True)
         for detail in exc.details:
             click.echo(f"  {detail}", err=True)
         raise SystemExit(2) from None
     click.echo(f"ok: {summary}")
-
-
-def _validate_files(
-    policies: tuple[Path, ...], waiver_files: tuple[Path, ...], files: tuple[Path, ...]
-) -> str:
-    """Load policies and waivers as a run would; raise ConfigError at the first problem."""
-    from gate.engine import BUILTIN_FAILED_WITHOUT_RISKS
-    from gate.errors import ConfigError
-    from gate.policy import load_policies
-    from gate.report import Enforcement
-    from gate.waivers import load_waivers
-    from gate.yamlfile import load_documents
-
-    policy_paths, waiver_paths = list(policies), list(waiver_files)
-    # pre-commit passes the changed files on top of the hook's --policy folder: load each once
-    covered = {p.resolve() for p in policy_paths + waiver_paths}
-    for path in files:
-        if path.resolve() in covered or path.resolve().parent in covered:
-            continue
-        documents = load_documents(path)
-        is_waivers = any(isinstance(d.data, dict) and "waivers" in d.data for d in documents)
-        (waiver_paths if is_waivers else policy_paths).append(path)
-    loaded = load_policies(policy_paths)
-    # Same rule as a run: a hard-mandatory policy cannot be waived, and neither can the check
-    # built into the engine (a failed task without risks).
-    levels = {p.id: p.enforcement for p in loaded}
-    levels[BUILTIN_FAILED_WITHOUT_RISKS] = Enforcement.HARD
-    count = 0
-    for path in waiver_paths:
-        for waiver in load_waivers(path):
-            count += 1
-            if levels.get(waiver.policy) is Enforcement.HARD:
-                raise ConfigError(
-                    f"{waiver.where}: policy {waiver.policy} is hard-mandatory and cannot be waived"
-                )
-    where = "built-in policies" if not policy_paths else "policies"
-    return f"{len(loaded)} {where}, {count} waiver(s)"
 
 
 @cli.group(invoke_without_command=True)

@@ -62,7 +62,7 @@ def evaluate(
 ) -> Report:
     infos = _policy_infos(policies, settings)
     levels = {info.id: info.enforcement for info in infos}
-    _check_waivers(waivers, levels)
+    check_waivers(waivers, levels)
     judged_idx, superseded_idx = select(tasks, settings)
     refs = _task_refs(tasks, layout, judged_idx, superseded_idx)
     judged = [(i, tasks[i], refs[i]) for i in judged_idx]
@@ -485,7 +485,9 @@ def _known(ids: set[str]) -> str:
     return "known: " + ", ".join(sorted(ids))
 
 
-def _check_waivers(waivers: Sequence[Waiver], levels: dict[str, Enforcement]) -> None:
+def check_waivers(waivers: Sequence[Waiver], levels: dict[str, Enforcement]) -> None:
+    """A hard-mandatory policy, the built-in check included, cannot be waived."""
+    levels = {**levels, BUILTIN_FAILED_WITHOUT_RISKS: Enforcement.HARD}
     for waiver in waivers:
         if levels.get(waiver.policy) is Enforcement.HARD:
             raise ConfigError(

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gate.engine import Settings, evaluate
+from gate.engine import Settings, check_waivers, evaluate
 from gate.errors import ConfigError, GateError
 from gate.policy import load_policies
 from gate.report import Enforcement, ErrorInfo, Override, Report, Verdict
@@ -175,3 +175,28 @@ def ci_identity(environ: Mapping[str, str]) -> tuple[str, str]:
         return getpass.getuser(), "OS user"
     except (KeyError, OSError):
         return "unknown", "OS user"
+
+
+def validate_config(
+    policies: tuple[Path, ...], waiver_files: tuple[Path, ...], files: tuple[Path, ...]
+) -> str:
+    """Load policies and waivers as a run would (``gate validate``); raise ConfigError if bad.
+
+    ``files`` are sorted by content: a top-level ``waivers`` key makes a waivers file.
+    """
+    from gate.yamlfile import load_documents
+
+    policy_paths, waiver_paths = list(policies), list(waiver_files)
+    # pre-commit passes the changed files on top of the hook's --policy folder: load each once
+    covered = {p.resolve() for p in policy_paths + waiver_paths}
+    for path in files:
+        if path.resolve() in covered or path.resolve().parent in covered:
+            continue
+        documents = load_documents(path)
+        is_waivers = any(isinstance(d.data, dict) and "waivers" in d.data for d in documents)
+        (waiver_paths if is_waivers else policy_paths).append(path)
+    loaded = load_policies(policy_paths)
+    waivers = [w for path in waiver_paths for w in load_waivers(path)]
+    check_waivers(waivers, {p.id: p.enforcement for p in loaded})
+    where = "built-in policies" if not policy_paths else "policies"
+    return f"{len(loaded)} {where}, {len(waivers)} waiver(s)"
