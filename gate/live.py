@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from gate.api.auth import AkSkAuth, TokenAuth
 from gate.api.client import Answer, CceClient, Retry, redact, tls_context
 from gate.engine import FINISHED, Settings, select
@@ -162,8 +160,8 @@ class Credentials:
         values = (self.token, self.ak, self.sk, self.security_token)
         return tuple(v for v in values if v)
 
-    def auth(self, project_id: str) -> httpx.Auth:
-        """The httpx authentication; a malformed value is a configuration error (not shown)."""
+    def auth(self, project_id: str) -> AkSkAuth | TokenAuth:
+        """The request signer; a malformed value is a configuration error (not shown)."""
         try:
             if self.token is not None:
                 return TokenAuth(self.token)
@@ -340,7 +338,8 @@ def _connect(live: LiveOptions, trail: _Trail) -> tuple[CceClient, Pacing]:
         cluster_id=cluster_id,
         auth=credentials.auth(project_id),
         verify=tls_context(live.ca_bundle),
-        timeout=httpx.Timeout(pacing.read_timeout, connect=pacing.connect_timeout),
+        read_timeout=pacing.read_timeout,
+        connect_timeout=pacing.connect_timeout,
         retry=Retry(
             first_delay=pacing.retry_delay,
             max_delay=pacing.retry_max,
