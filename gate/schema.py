@@ -16,6 +16,7 @@ import yaml
 
 from gate.errors import InvalidInput
 from gate.resources import schema_path
+from gate.timeutil import parse_timestamp
 
 SPEC_FILE = "cce-addon-check.openapi.yaml"
 RESPONSE_SCHEMA_FILE = "list-addon-precheck-tasks.schema.json"
@@ -125,7 +126,7 @@ def prepare(document: Any, name: str, strict: bool) -> Prepared:
             f"{name}: --strict-schema refuses the reference page's example shape",
             tuple(changes),
         )
-    problems = response_validator().problems(document)
+    problems = response_validator().problems(document) or _impossible_times(document)
     if problems:
         if layout.single_item:
             problems = [p.replace("items[0]", "items", 1) for p in problems]
@@ -136,6 +137,17 @@ def prepare(document: Any, name: str, strict: bool) -> Prepared:
     if count is not None and count != len(tasks):
         notes.append(f"pageInfo.currentCount is {count} but {len(tasks)} tasks are listed")
     return Prepared(tasks, layout, tuple(notes))
+
+
+def _impossible_times(document: dict[str, Any]) -> list[str]:
+    """Times the schema's pattern lets through but the calendar does not (2025-13-45)."""
+    problems = []
+    for index, task in enumerate(document.get("items") or []):
+        for key in ("createTimeStamp", "expireTimeStamp"):
+            value = task["metadata"].get(key)
+            if value is not None and parse_timestamp(value) is None:
+                problems.append(f"items[{index}].metadata.{key}: {value!r} is not a valid time")
+    return problems
 
 
 def response_validator() -> Any:

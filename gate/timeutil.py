@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 def parse_timestamp(text: str) -> datetime | None:
     """An RFC 3339 time with an offset, or None when it is not one (a naive time is not one)."""
     try:
-        moment = datetime.fromisoformat(text)
+        # 3.11 reads "T" and "Z" only in upper case; RFC 3339 allows both
+        moment = datetime.fromisoformat(text.upper())
     except ValueError:
         return None
     if moment.tzinfo is None:
