@@ -15,23 +15,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import CLI_ENV, ROOT
 
 from gate.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted(p for p in (ROOT / "tests" / "cases").iterdir() if p.is_dir())
 UPDATE = os.environ.get("GATE_UPDATE_GOLDEN") == "1"
-# Fixed so that outputs do not depend on who runs the tests or when.
-BASE_ENV = {"GATE_NOW": "2025-08-06T00:00:00Z", "NO_COLOR": "1", "GITHUB_ACTOR": "ci-bot"}
-CLEARED = (
-    "GITHUB_ACTIONS",
-    "GITHUB_STEP_SUMMARY",
-    "GITHUB_OUTPUT",
-    "GITLAB_USER_LOGIN",
-    "GATE_POLICY",
-    "GATE_WAIVERS",
-    "FORCE_COLOR",
-)
 
 
 def run_case(case: Path, tmp_path: Path) -> tuple[int, str, str, dict[str, object]]:
@@ -42,13 +31,11 @@ def run_case(case: Path, tmp_path: Path) -> tuple[int, str, str, dict[str, objec
         if line.strip()
     ]
     report = tmp_path / "report.json"
-    env = dict(BASE_ENV)
+    env = dict(CLI_ENV)
     if (case / "env").exists():
         for line in (case / "env").read_text().splitlines():
             key, _, value = line.partition("=")
             env[key] = value
-    for key in CLEARED:
-        env.setdefault(key, None)  # type: ignore[arg-type]
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:

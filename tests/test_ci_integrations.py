@@ -23,6 +23,7 @@ import pytest
 import xmlschema
 import yaml
 from click.testing import CliRunner
+from helpers import CLI_ENV, NOW, ROOT
 
 from gate import run
 from gate.cli import cli
@@ -42,34 +43,15 @@ from gate.report import (
 )
 from gate.reporters import ci_integrations, codequality, github, markdown
 
-ROOT = Path(__file__).resolve().parent.parent
 CI = ROOT / "tests" / "ci"
 SCHEMAS = ROOT / "tests" / "schemas"
 BIN = Path(sys.executable).parent
 UPDATE = os.environ.get("GATE_UPDATE_GOLDEN") == "1"
-NOW = "2025-08-06T00:00:00Z"
 EXAMPLE = ROOT / "examples" / "blocked-coredns.json"
 WORKFLOWS = [
     ROOT / ".github" / "workflows" / "ci.yml",
     ROOT / "examples" / "github" / "pre-upgrade.yml",
 ]
-# What a CLI run of the tests must not inherit from the machine running them.
-CLEARED = (
-    "GITHUB_ACTIONS",
-    "GITHUB_STEP_SUMMARY",
-    "GITHUB_OUTPUT",
-    "GITLAB_USER_LOGIN",
-    "GATE_POLICY",
-    "GATE_WAIVERS",
-    "FORCE_COLOR",
-    "CI",
-)
-CLI_ENV: dict[str, str | None] = {
-    "GATE_NOW": NOW,
-    "NO_COLOR": "1",
-    "GITHUB_ACTOR": "ci-bot",
-    **dict.fromkeys(CLEARED),
-}
 
 
 def tool(name: str) -> str:

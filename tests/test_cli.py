@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_cases import BASE_ENV, ROOT
+from helpers import CLI_ENV, ROOT, process_env
 
 from gate.cli import cli
 
@@ -20,12 +19,12 @@ CLEAN = str(ROOT / "tests" / "cases" / "pass-clean" / "response.json")
 
 
 def run(*args: str, **env: str | None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={**BASE_ENV, **env})
+    result = CliRunner().invoke(cli, list(args), env={**CLI_ENV, **env})
     return result.exit_code, result.stdout, result.stderr
 
 
 def test_real_process_exit_codes_and_no_http_stack_offline(tmp_path: Path) -> None:
-    env = {**os.environ, **BASE_ENV, "PYTHONPATH": str(ROOT)}
+    env = process_env()
     blocked = subprocess.run(
         [
             sys.executable,
@@ -95,7 +94,7 @@ def test_json_to_stdout_moves_the_account_to_stderr() -> None:
 
 def test_input_from_stdin() -> None:
     result = CliRunner().invoke(
-        cli, ["check", "-i", "-"], input=Path(CLEAN).read_text(), env=BASE_ENV
+        cli, ["check", "-i", "-"], input=Path(CLEAN).read_text(), env=CLI_ENV
     )
     assert result.exit_code == 0 and "<stdin>" in result.stdout, result.stdout
 
@@ -162,7 +161,7 @@ def test_wheel_ships_schemas_and_default_policies(tmp_path: Path) -> None:
         assert name in names
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
-    env = {**os.environ, **BASE_ENV, "PYTHONPATH": str(unpacked)}
+    env = process_env(PYTHONPATH=str(unpacked))
     result = subprocess.run(
         [sys.executable, "-m", "gate", "check", "-i", EXAMPLE],
         cwd=tmp_path,

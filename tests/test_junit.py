@@ -8,7 +8,8 @@ import junitparser
 import pytest
 import xmlschema
 from click.testing import CliRunner
-from test_cases import BASE_ENV, CASES, ROOT
+from helpers import CLI_ENV, ROOT
+from test_cases import CASES
 
 from gate.cli import cli
 from gate.report import (
@@ -36,7 +37,7 @@ def junit_of_case(case: Path, tmp_path: Path) -> tuple[int, Path]:
         if line.strip()
     ]
     out = tmp_path / "junit.xml"
-    result = CliRunner().invoke(cli, [*args, "--junit", str(out)], env=BASE_ENV)
+    result = CliRunner().invoke(cli, [*args, "--junit", str(out)], env=CLI_ENV)
     return result.exit_code, out
 
 
@@ -78,7 +79,7 @@ def test_names_are_stable_across_runs(tmp_path: Path, monkeypatch: pytest.Monkey
         response = tmp_path / f"r{i}.json"
         response.write_text(text)
         out = tmp_path / f"j{i}.xml"
-        CliRunner().invoke(cli, ["check", "-i", str(response), "--junit", str(out)], env=BASE_ENV)
+        CliRunner().invoke(cli, ["check", "-i", str(response), "--junit", str(out)], env=CLI_ENV)
         xml = junitparser.JUnitXml.fromfile(str(out))
         names.append(sorted((s.name, c.classname, c.name) for s in xml for c in s))
     assert names[0] == names[1]

@@ -1,0 +1,30 @@
+"""What every test that runs the CLI shares: where the repository is, and a fixed environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = "2025-08-06T00:00:00Z"
+# Fixed so that outputs do not depend on who runs the tests, or when.
+FIXED = {"GATE_NOW": NOW, "NO_COLOR": "1", "GITHUB_ACTOR": "ci-bot"}
+# What a CLI run must not inherit from the machine running the tests (a CI runner sets these).
+CLEARED = (
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_OUTPUT",
+    "GITLAB_USER_LOGIN",
+    "GATE_POLICY",
+    "GATE_WAIVERS",
+    "FORCE_COLOR",
+    "CI",
+)
+# for CliRunner, where None removes a variable
+CLI_ENV: dict[str, str | None] = {**FIXED, **dict.fromkeys(CLEARED)}
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    """The environment for a gate subprocess."""
+    inherited = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    return {**inherited, **FIXED, "PYTHONPATH": str(ROOT), **extra}
