@@ -248,7 +248,9 @@ def check(
     """
     from gate import run
 
-    options = run.CheckOptions(input=input_path, addons=addons, **_judging(flags))
+    options = run.CheckOptions(
+        input=input_path, addons=addons, cluster=flags["cluster_id"], **_judging(flags)
+    )
     if input_path is not None:
         live_only = {
             "--wait": wait,
@@ -291,7 +293,7 @@ def precheck(targets: tuple[str, ...], **flags: Any) -> None:
     """Start the add-on upgrade checks, wait for them, and judge the results."""
     from gate import live, run
 
-    options = run.CheckOptions(**_judging(flags))
+    options = run.CheckOptions(cluster=flags["cluster_id"], **_judging(flags))
     progress = _Progress()
     settings = live.LiveOptions(wait=True, progress=progress, **_live(flags))
     report = live.precheck(options, settings, targets)

@@ -165,6 +165,7 @@ class Report:
     notes: tuple[str, ...] = ()
     error: ErrorInfo | None = None
     params: tuple[tuple[str, str], ...] = field(default=())
+    cluster: str = ""  # --cluster-id, when given: labels the reports and Code Quality fingerprints
 
     @property
     def exit_code(self) -> int:

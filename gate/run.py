@@ -11,7 +11,7 @@ import getpass
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ class CheckOptions:
     allow_empty: bool = False
     strict_schema: bool = False
     now: str | None = None
+    cluster: str | None = None
     # repr=False: the environment holds credentials, and a repr ends up in tracebacks
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
@@ -97,7 +98,7 @@ def judge(
     waivers: Any,
 ) -> Report:
     prepared = prepare(document, name, options.strict_schema)
-    return evaluate(
+    report = evaluate(
         prepared.tasks,
         prepared.layout,
         policies,
@@ -106,6 +107,7 @@ def judge(
         source=name,
         notes=prepared.notes,
     )
+    return replace(report, cluster=options.cluster or "")
 
 
 def configure(options: CheckOptions) -> tuple[Settings, Any, Any]:

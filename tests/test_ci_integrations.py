@@ -888,6 +888,13 @@ def test_codequality_fingerprints_ignore_task_ids_times_and_messages(tmp_path: P
     changed = fingerprints(second)
     assert all(changed[name] != value for name, value in fingerprints(first).items())
 
+    def in_cluster(cluster: str) -> dict[str, str]:
+        report = run.check(run.CheckOptions(input=str(first), now=NOW, cluster=cluster))
+        return {i["check_name"]: i["fingerprint"] for i in codequality.as_data(report)}
+
+    assert in_cluster("cluster-a") == in_cluster("cluster-a")
+    assert all(in_cluster("cluster-b")[k] != v for k, v in in_cluster("cluster-a").items())
+
 
 @pytest.mark.parametrize(
     ("outcome", "enforcement", "level", "severity"),

@@ -2,9 +2,10 @@
 
 A JSON array of issues ``{description, check_name, fingerprint, severity, location: {path,
 lines: {begin}}}``. GitLab compares issues between branches by fingerprint and merges duplicates,
-so a fingerprint is a hash of what identifies a finding from run to run (policy, add-on, instance,
-check type, risk name), never of task IDs, times or message text; a second finding with the same
-identity in one report gets an ordinal, so none is merged away.
+so a fingerprint is a hash of what identifies a finding from run to run (the cluster when
+``--cluster-id`` names it, policy, add-on, instance, check type, risk name), never of task IDs,
+times or message text; a second finding with the same identity in one report gets an ordinal, so
+none is merged away.
 
 Issues point at the policy's file and line. Built-in policies are not files of the repository
 being checked; they get the stable pseudo path ``gate/policies/default/<file>``, which GitLab shows
@@ -43,7 +44,7 @@ def as_data(report: Report) -> list[dict[str, Any]]:
     seen: dict[str, int] = {}
     issues = []
     for finding in most_severe_first(report.findings):
-        identity = _identity(finding)
+        identity = _identity(finding, report.cluster)
         seen[identity] = seen.get(identity, 0) + 1
         if seen[identity] > 1:
             identity += f"{_FIELD_SEPARATOR}#{seen[identity]}"
@@ -81,9 +82,10 @@ def policy_location(policy: PolicyInfo | None, policy_id: str) -> tuple[str, int
     return policy.file.removeprefix("./"), max(policy.line, 1)
 
 
-def _identity(finding: Finding) -> str:
+def _identity(finding: Finding, cluster: str) -> str:
     task = finding.task
     parts = [
+        cluster,
         finding.policy,
         task.addon if task else "",
         task.instance if task else "",

@@ -27,6 +27,7 @@ def as_data(report: Report) -> dict[str, Any]:
         "verdict": report.verdict.value,
         "exit_code": report.exit_code,
         "source": report.source,
+        "cluster": report.cluster or None,
         "summary": {
             "judged_tasks": len(report.judged),
             "superseded_tasks": len(report.superseded),

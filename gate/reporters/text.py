@@ -28,7 +28,8 @@ def render(report: Report, color: bool = False) -> str:
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
-    lines = [f"gate {__version__}: {report.source or 'no input read'}"]
+    cluster = f" (cluster {report.cluster})" if report.cluster else ""
+    lines = [f"gate {__version__}: {report.source or 'no input read'}{cluster}"]
     if report.error is None:
         lines += _body(report, paint)
     else:
