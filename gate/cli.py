@@ -472,7 +472,10 @@ def main() -> None:
             f"gate: internal error: {type(exc).__name__}: {exc} (a bug: please report it)", err=True
         )
         code = 6
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a reader that went away (| head) must not turn into a traceback
+            code = after_write_failure(code if isinstance(code, int) else 0)
     # Freeing a large parsed response object by object costs seconds and gains nothing at exit.
     os._exit(code if isinstance(code, int) else 0)
