@@ -20,6 +20,7 @@ _MARK = {
 }
 _VERDICT_COLOUR = {Verdict.PASS: "32;1", Verdict.INCOMPLETE: "33;1"}
 _LIST_AT_MOST = 10
+TASKS_SHOWN = 100
 
 Paint = Callable[[str, str], str]
 
@@ -62,17 +63,23 @@ def _body(report: Report, paint: Paint) -> list[str]:
         if item.task:
             waiting[item.task.name].append(item)
 
-    quiet = []
-    for task in report.judged:
-        if task.name not in by_task and task.name not in waiting:
-            quiet.append(task)
-            continue
+    quiet = [t for t in report.judged if t.name not in by_task and t.name not in waiting]
+    loud = [t for t in report.judged if t.name in by_task or t.name in waiting]
+    # A CI log stays readable: blocked tasks first, at most TASKS_SHOWN of them in full.
+    loud.sort(key=lambda t: not any(f.outcome is Outcome.BLOCKING for f in by_task[t.name]))
+    for task in loud[:TASKS_SHOWN]:
         lines.append("")
         lines.append(paint(_task_heading(task), "1"))
         lines += _findings(by_task.get(task.name, []), paint)
         lines += [
             f"  {paint('WAIT', '33')}  {p.reason} ({p.path})" for p in waiting.get(task.name, [])
         ]
+    if len(loud) > TASKS_SHOWN:
+        lines.append("")
+        lines.append(
+            f"... and {len(loud) - TASKS_SHOWN} more task(s) with findings or unfinished checks: "
+            "every one is in the --json and --junit reports"
+        )
     if cluster:
         lines.append("")
         lines.append(paint("cluster", "1"))
