@@ -49,6 +49,7 @@ class Settings:
     overrides: tuple[Override, ...] = ()
     # policy id -> (level, where it came from) for levels the pipeline changed
     enforcement: dict[str, tuple[Enforcement, str]] = field(default_factory=dict)
+    cluster: str = ""  # --cluster-id: labels the report and selects cluster-bound waivers
 
 
 def evaluate(
@@ -90,6 +91,7 @@ def evaluate(
         overrides=settings.overrides,
         notes=tuple(notes),
         params=tuple(sorted(settings.params.items())),
+        cluster=settings.cluster,
     )
 
 
@@ -501,7 +503,9 @@ def _outcomes(
     settings: Settings,
 ) -> tuple[list[Finding], set[int]]:
     overrides = {o.policy: o for o in settings.overrides}
-    live = [w for w in waivers if not _expired(w, settings.now)]
+    live = [
+        w for w in waivers if not _expired(w, settings.now) and w.cluster in ("", settings.cluster)
+    ]
     used: set[int] = set()
     findings = []
     for item in raw:

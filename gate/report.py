@@ -94,6 +94,7 @@ class Waiver:
     addon: str = ""
     risk: str = ""
     ticket: str = ""
+    cluster: str = ""
 
     @property
     def where(self) -> str:

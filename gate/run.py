@@ -11,7 +11,7 @@ import getpass
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,7 @@ def judge(
     waivers: Any,
 ) -> Report:
     prepared = prepare(document, name, options.strict_schema)
-    report = evaluate(
+    return evaluate(
         prepared.tasks,
         prepared.layout,
         policies,
@@ -107,7 +107,6 @@ def judge(
         source=name,
         notes=prepared.notes,
     )
-    return replace(report, cluster=options.cluster or "")
 
 
 def configure(options: CheckOptions) -> tuple[Settings, Any, Any]:
@@ -116,6 +115,7 @@ def configure(options: CheckOptions) -> tuple[Settings, Any, Any]:
     waivers = load_waivers(options.waivers) if options.waivers else []
     settings = Settings(
         now=_now(options.now),
+        cluster=options.cluster or "",
         params=_pairs("--param", options.params),
         all_tasks=options.all_tasks,
         addons=frozenset(options.addons),

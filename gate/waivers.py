@@ -35,6 +35,7 @@ def load_waivers(path: Path) -> list[Waiver]:
                 addon=raw.get("addon", ""),
                 risk=raw.get("risk", ""),
                 ticket=raw.get("ticket", ""),
+                cluster=raw.get("cluster", ""),
             )
         )
     return waivers

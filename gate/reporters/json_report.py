@@ -130,6 +130,7 @@ def _waiver(w: Waiver) -> dict[str, Any]:
         "owner": w.owner,
         "expires": w.expires,
         "ticket": w.ticket or None,
+        "cluster": w.cluster or None,
         "file": w.file,
         "line": w.line,
     }
