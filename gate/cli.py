@@ -166,7 +166,11 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Project ID.",
         ),
         click.option(
-            "--cluster-id", envvar="GATE_CLUSTER_ID", show_envvar=True, help="Cluster ID."
+            "--cluster-id",
+            envvar="GATE_CLUSTER_ID",
+            show_envvar=True,
+            help="Cluster ID. With --input it labels the reports and selects cluster-bound "
+            "waivers.",
         ),
         click.option(
             "--token-env",
