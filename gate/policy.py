@@ -16,7 +16,7 @@ from typing import Any
 
 from gate.errors import ConfigError
 from gate.operators import MISSING, OPERATORS, Operator
-from gate.report import Enforcement
+from gate.report import BUILTIN_FILE, Enforcement
 from gate.resources import default_policy_dir, schema_path
 from gate.validation import load_schema
 from gate.yamlfile import Document, load_documents
@@ -140,7 +140,7 @@ def _load_files(files: list[Path], builtin: bool) -> list[Policy]:
     policies: list[Policy] = []
     seen: dict[str, str] = {}
     for path in files:
-        display = f"(built-in) policies/default/{path.name}" if builtin else str(path)
+        display = f"{BUILTIN_FILE}default/{path.name}" if builtin else str(path)
         for document in load_documents(path, display):
             if document.data is None:
                 continue

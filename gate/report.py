@@ -109,6 +109,10 @@ class Override:
     actor_source: str
 
 
+# How the file of a policy shipped with gate is named in reports: it is no file of the user's.
+BUILTIN_FILE = "(built-in) policies/"
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyInfo:
     id: str
@@ -118,6 +122,10 @@ class PolicyInfo:
     enforcement_source: str
     file: str
     line: int
+
+    @property
+    def builtin(self) -> bool:
+        return self.file.startswith(BUILTIN_FILE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,9 @@ import hashlib
 import json
 from typing import Any
 
-from gate.report import Enforcement, Finding, Outcome, PolicyInfo, Report, Verdict
+from gate.report import BUILTIN_FILE, Enforcement, Finding, Outcome, PolicyInfo, Report, Verdict
 from gate.reporters.markdown import error_location, most_severe_first
 
-BUILTIN_PREFIX = "(built-in) policies/"
 BUILTIN_PATH = "gate/policies/"
 UNKNOWN_POLICY_PATH = "gate/policies/builtin/{id}"
 # GitLab shows a description as one line in a widget; the full text is in the JSON report.
@@ -77,8 +76,8 @@ def severity(finding: Finding) -> str:
 def policy_location(policy: PolicyInfo | None, policy_id: str) -> tuple[str, int]:
     if policy is None:  # a check built into the engine, not a policy file
         return UNKNOWN_POLICY_PATH.format(id=policy_id), 1
-    if policy.file.startswith(BUILTIN_PREFIX):
-        return BUILTIN_PATH + policy.file.removeprefix(BUILTIN_PREFIX), max(policy.line, 1)
+    if policy.builtin:
+        return BUILTIN_PATH + policy.file.removeprefix(BUILTIN_FILE), max(policy.line, 1)
     return policy.file.removeprefix("./"), max(policy.line, 1)
 
 

@@ -12,7 +12,6 @@ from gate.report import Finding, Outcome, PolicyInfo, Report, Verdict
 from gate.reporters.markdown import error_location, most_severe_first
 
 MAX_PER_LEVEL = 10
-BUILTIN_PREFIX = "(built-in)"
 
 
 def escape_data(value: str) -> str:
@@ -78,7 +77,7 @@ def _finding(finding: Finding, policies: dict[str, PolicyInfo]) -> str:
 def _location(policy: PolicyInfo | None) -> tuple[str, int]:
     # A built-in policy is not a file of the repository being checked: an annotation on it would
     # point at nothing, so it gets none.
-    if policy is None or policy.file.startswith(BUILTIN_PREFIX):
+    if policy is None or policy.builtin:
         return "", 0
     return policy.file.removeprefix("./"), policy.line
 

@@ -127,7 +127,7 @@ def _case(
         name,
         classname=f"gate.{policy.id}",
         elapsed_sec=0,
-        file=None if policy.file.startswith("(built-in)") else policy.file,
+        file=None if policy.builtin else policy.file,
         line=policy.line,
     )
     blocking = [f for f in findings if f.outcome is Outcome.BLOCKING]
