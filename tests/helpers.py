@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2025-08-06T00:00:00Z"
@@ -28,3 +30,16 @@ def process_env(**extra: str) -> dict[str, str]:
     """The environment for a gate subprocess."""
     inherited = {k: v for k, v in os.environ.items() if k not in CLEARED}
     return {**inherited, **FIXED, "PYTHONPATH": str(ROOT), **extra}
+
+
+def mutated(document: Any, path: tuple[Any, ...], value: Any, delete: bool) -> Any:
+    """A deep copy of ``document`` with the node at ``path`` replaced by ``value``, or deleted."""
+    changed = copy.deepcopy(document)
+    parent = changed
+    for key in path[:-1]:
+        parent = parent[key]
+    if delete:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    return changed

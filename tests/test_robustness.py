@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import yaml
-from helpers import NOW, ROOT
+from helpers import NOW, ROOT, mutated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,14 +48,7 @@ EXAMPLE_PATHS = paths(EXAMPLE)[1:]
 def test_any_mutation_of_a_response_gets_a_documented_verdict(
     path: tuple[Any, ...], value: Any, delete: bool
 ) -> None:
-    document = copy.deepcopy(EXAMPLE)
-    parent = document
-    for key in path[:-1]:
-        parent = parent[key]
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
+    document = mutated(EXAMPLE, path, value, delete)
     report = guarded(lambda: judge(document, "r.json", OPTIONS, SETTINGS, POLICIES, WAIVERS))
     assert report.verdict is not Verdict.INTERNAL_ERROR, report.error
     # the example holds a failed Fatal risk: unless the mutation reached it, it still blocks
@@ -81,14 +73,7 @@ POLICY_PATHS = paths(POLICY)[1:]
 def test_any_mutation_of_a_policy_loads_or_is_a_config_error(
     tmp_path_factory: Any, path: tuple[Any, ...], value: Any, delete: bool
 ) -> None:
-    policy = copy.deepcopy(POLICY)
-    parent = policy
-    for key in path[:-1]:
-        parent = parent[key]
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
+    policy = mutated(POLICY, path, value, delete)
     file: Path = tmp_path_factory.mktemp("p") / "policy.yaml"
     file.write_text(yaml.safe_dump(policy))
     try:

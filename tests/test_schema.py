@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from helpers import mutated
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,14 +103,7 @@ def test_fast_and_explaining_validators_agree(
 ) -> None:
     import jsonschema
 
-    document = copy.deepcopy(EXAMPLE)
-    parent = document
-    for key in path[:-1]:
-        parent = parent[key]
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
+    document = mutated(EXAMPLE, path, value, delete)
     slow = jsonschema.Draft202012Validator(VALIDATOR.schema).is_valid(document)
     assert (VALIDATOR.errors(document) == []) == slow
 
