@@ -43,3 +43,18 @@ def mutated(document: Any, path: tuple[Any, ...], value: Any, delete: bool) -> A
     else:
         parent[path[-1]] = value
     return changed
+
+
+class FakeClock:
+    """A monotonic clock that only moves when the code under test sleeps."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import FakeClock
 
 from gate.api.auth import TokenAuth
 from gate.api.client import (
@@ -31,30 +32,15 @@ OK_BODY = {"kind": "AddonCheck", "apiVersion": "v3", "pageInfo": {"currentCount"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-class Clock:
-    """A monotonic clock that only moves when the client sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def make_client(
     handler: Handler,
-    clock: Clock | None = None,
+    clock: FakeClock | None = None,
     retry: Retry | None = None,
     jitter: float = 1.0,
     base: str = BASE,
     on_retry: Callable[[str], None] | None = None,
 ) -> CceClient:
-    clock = clock or Clock()
+    clock = clock or FakeClock()
     return CceClient(
         base,
         project_id=PROJECT,
@@ -197,7 +183,7 @@ def test_secrets_echoed_by_the_server_are_scrubbed() -> None:
 
 
 def test_retries_503_then_succeeds_with_capped_exponential_backoff() -> None:
-    clock = Clock()
+    clock = FakeClock()
     handler, seen = script(*[httpx.Response(503)] * 5, ok())
     client = make_client(handler, clock, Retry(first_delay=1, max_delay=4, budget=100))
     answer = client.list_tasks()
@@ -216,7 +202,7 @@ def test_each_retry_is_announced() -> None:
 
 
 def test_jitter_keeps_at_least_half_the_backoff() -> None:
-    clock = Clock()
+    clock = FakeClock()
     handler, _ = script(httpx.Response(502), httpx.Response(502), ok())
     client = make_client(handler, clock, Retry(first_delay=1, max_delay=8), jitter=0.0)
     client.list_tasks()
@@ -239,14 +225,14 @@ def test_other_statuses_are_not_retried(status: int) -> None:
 
 
 def test_retry_after_seconds_is_honoured() -> None:
-    clock = Clock()
+    clock = FakeClock()
     handler, _ = script(httpx.Response(429, headers={"Retry-After": "7"}), ok())
     make_client(handler, clock).list_tasks()
     assert clock.sleeps == [7.0]
 
 
 def test_retry_after_http_date_is_honoured() -> None:
-    clock = Clock()
+    clock = FakeClock()
     date = "Wed, 21 Oct 2015 07:28:00 GMT"  # in the past: no extra wait, but no crash either
     handler, _ = script(httpx.Response(503, headers={"Retry-After": date}), ok())
     make_client(handler, clock, Retry(first_delay=0.25)).list_tasks()
@@ -254,7 +240,7 @@ def test_retry_after_http_date_is_honoured() -> None:
 
 
 def test_retry_after_beyond_the_budget_gives_up_at_once() -> None:
-    clock = Clock()
+    clock = FakeClock()
     handler, seen = script(httpx.Response(429, headers={"Retry-After": "3600"}), ok())
     error = fail(make_client(handler, clock, Retry(budget=60)))
     assert len(seen) == 1 and clock.sleeps == []
@@ -262,7 +248,7 @@ def test_retry_after_beyond_the_budget_gives_up_at_once() -> None:
 
 
 def test_total_time_is_bounded() -> None:
-    clock = Clock()
+    clock = FakeClock()
     handler, seen = script(httpx.Response(503))
     client = make_client(
         handler, clock, Retry(first_delay=4, max_delay=8, budget=20, max_attempts=99)

@@ -26,6 +26,7 @@ from fake_cce import (
     FakeCCE,
     Fault,
 )
+from helpers import FakeClock
 
 from gate import live
 from gate.cli import cli
@@ -587,23 +588,10 @@ def test_pacing_from_the_environment() -> None:
 # --- waiting, with an injected clock ---------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_poll_interval_backs_off_and_stops_at_the_timeout(fake_cce: FakeCCE) -> None:
     fake_cce.scripts["coredns"] = NEVER_ENDS
     create_task(fake_cce)
-    clock = Clock()
+    clock = FakeClock(1000.0)
     lines: list[str] = []
     options = live.LiveOptions(
         endpoint=fake_cce.url,
