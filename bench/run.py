@@ -38,6 +38,11 @@ def median_of(command: list[str], rounds: int) -> tuple[float, float]:
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
+def gate_check(response: Path, *flags: str | Path) -> list[str]:
+    """The command line of one `gate check` run, as a user would type it."""
+    return [sys.executable, "-m", "gate", "check", "-i", str(response), *map(str, flags)]
+
+
 def response(count: int) -> Path:
     path = OUT / f"tasks-{count}.json"
     if not path.exists():
@@ -55,18 +60,7 @@ def scale(sizes: list[int], rounds: int) -> None:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for count in sizes:
         path = response(count)
-        gate = [
-            sys.executable,
-            "-m",
-            "gate",
-            "check",
-            "-i",
-            str(path),
-            "--junit",
-            str(OUT / "gate.xml"),
-            "--json",
-            str(OUT / "gate.json"),
-        ]
+        gate = gate_check(path, "--junit", OUT / "gate.xml", "--json", OUT / "gate.json")
         minimal = [
             sys.executable,
             str(ROOT / "bench" / "minimal.py"),
@@ -83,16 +77,7 @@ def scale(sizes: list[int], rounds: int) -> None:
 
 def startup(rounds: int) -> None:
     imports = [sys.executable, "-c", "import click, jsonschema, yaml, junit_xml"]
-    gate = [
-        sys.executable,
-        "-m",
-        "gate",
-        "check",
-        "-i",
-        str(EXAMPLE),
-        "--junit",
-        str(OUT / "example.xml"),
-    ]
+    gate = gate_check(EXAMPLE, "--junit", OUT / "example.xml")
     imports_s, _ = median_of(imports, rounds)
     gate_s, _ = median_of(gate, rounds)
     print()
