@@ -81,9 +81,10 @@ class Pacing:
     poll_interval: float = 2.0
     poll_factor: float = 1.5
     poll_max: float = 15.0
-    retry_delay: float = 0.5
-    retry_max: float = 8.0
-    retry_budget: float = 60.0
+    # the client's own defaults, so the two never drift apart
+    retry_delay: float = Retry.first_delay
+    retry_max: float = Retry.max_delay
+    retry_budget: float = Retry.budget
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
 
