@@ -207,6 +207,13 @@ def _pending(judged: list[tuple[int, dict[str, Any], TaskRef]], layout: Layout) 
     return pending
 
 
+def finished(task: dict[str, Any]) -> bool:
+    """The task and every risk it lists have reached Failed or Success."""
+    return task["status"]["status"] in FINISHED and all(
+        risk["status"] in FINISHED for risk in _risks(task)
+    )
+
+
 def _risks(task: dict[str, Any]) -> list[dict[str, Any]]:
     return task["status"].get("riskList") or []
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from gate.api.auth import AkSkAuth, TokenAuth
 from gate.api.client import Answer, CceClient, Retry, redact, tls_context
-from gate.engine import FINISHED, Settings, select
+from gate.engine import Settings, finished, select
 from gate.errors import ConfigError, InvalidInput
 from gate.files import atomic_write
 from gate.report import ErrorInfo, Pending, Report, decide
@@ -670,7 +670,7 @@ class _Look:
         states: Counter[str] = Counter(task["status"]["status"] for task in tasks)
         if missing:
             states["not listed yet"] = missing
-        done = not missing and all(_finished(task) for task in tasks)
+        done = not missing and all(finished(task) for task in tasks)
         return cls(states, done)
 
     @property
@@ -681,12 +681,6 @@ class _Look:
         order = {state: i for i, state in enumerate(_STATE_ORDER)}
         ranked = sorted(self.states.items(), key=lambda kv: (order.get(kv[0], -1), kv[0]))
         return ", ".join(f"{count} {state}" for state, count in ranked)
-
-
-def _finished(task: dict[str, Any]) -> bool:
-    status = task["status"]
-    risks = status.get("riskList") or []
-    return status["status"] in FINISHED and all(risk["status"] in FINISHED for risk in risks)
 
 
 def _poll(
