@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import ConfigError
-from gate.operators import MISSING, OPERATORS, Operator
+from gate.operators import MISSING, OPERATORS, Operator, coerce
 from gate.report import BUILTIN_FILE, Enforcement
 from gate.resources import default_policy_dir, schema_path
 from gate.validation import load_schema
@@ -268,7 +268,6 @@ def _operator(
     op = OPERATORS[names[0]]
     raw_value = raw[op.name]
     where = [*path, op.name]
-    from gate.operators import coerce
 
     try:
         if isinstance(raw_value, dict):

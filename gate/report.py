@@ -6,7 +6,7 @@ every reporter and the CLI agree on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -173,7 +173,7 @@ class Report:
     overrides: tuple[Override, ...] = ()
     notes: tuple[str, ...] = ()
     error: ErrorInfo | None = None
-    params: tuple[tuple[str, str], ...] = field(default=())
+    params: tuple[tuple[str, str], ...] = ()
     cluster: str = ""  # --cluster-id, when given: labels the reports and Code Quality fingerprints
 
     @property

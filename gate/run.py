@@ -24,6 +24,7 @@ from gate.schema import prepare
 from gate.source import read_response
 from gate.timeutil import parse_timestamp, utc_now
 from gate.waivers import load_waivers
+from gate.yamlfile import load_documents
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,6 @@ def validate_config(
 
     ``files`` are sorted by content: a top-level ``waivers`` key makes a waivers file.
     """
-    from gate.yamlfile import load_documents
-
     policy_paths, waiver_paths = list(policies), list(waiver_files)
     # pre-commit passes the changed files on top of the hook's --policy folder: load each once
     covered = {p.resolve() for p in policy_paths + waiver_paths}

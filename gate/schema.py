@@ -17,6 +17,7 @@ import yaml
 from gate.errors import InvalidInput
 from gate.resources import schema_path
 from gate.timeutil import parse_timestamp
+from gate.validation import load_schema
 
 SPEC_FILE = "cce-addon-check.openapi.yaml"
 RESPONSE_SCHEMA_FILE = "list-addon-precheck-tasks.schema.json"
@@ -151,8 +152,6 @@ def _impossible_times(document: dict[str, Any]) -> list[str]:
 
 
 def response_validator() -> Any:
-    from gate.validation import load_schema
-
     return load_schema(schema_path(RESPONSE_SCHEMA_FILE))
 
 

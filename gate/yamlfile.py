@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from gate.errors import ConfigError
+from gate.validation import json_path
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -45,8 +46,6 @@ class Document:
         return int(node.start_mark.line) + 1
 
     def error(self, path: Iterable[str | int], message: str) -> ConfigError:
-        from gate.validation import json_path
-
         path = list(path)
         return ConfigError(f"{self.file}:{self.line(path)}: {json_path(path)}: {message}")
 
