@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gate.files import atomic_write
 from gate.report import Report, after_write_failure
+from gate.reporters import github, markdown
 
 Renderer = Callable[[Report], str]
 
@@ -58,8 +59,6 @@ def ci_integrations(
     exit code and the counts are appended as step outputs. Returns an exit code to use instead of
     the report's when writing failed (2, unless the report's own code takes precedence), else None.
     """
-    from gate.reporters import github, markdown
-
     failed = False
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary:
