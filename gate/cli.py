@@ -10,12 +10,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from gate import __version__
-from gate.report import EXIT_CODE_HELP, Report, after_write_failure
+from gate import __version__, outputs, reporters
+from gate.console import Console, safe_stream
+from gate.errors import ConfigError, Interrupted
+from gate.report import EXIT_CODE_HELP, ErrorInfo, Report, Verdict, after_write_failure
 
 # "\b" keeps click from re-wrapping the table
 EPILOG = "\b\n" + EXIT_CODE_HELP
@@ -266,10 +268,10 @@ def check(
         if given:
             # silently ignoring them would let a pipeline believe it waited for the checks
             raise click.UsageError(f"{', '.join(given)}: live mode only, not with --input")
-        finish(run.check(options), flags)
+        conclude(lambda: run.check(options), flags, input_path)
     from gate import live
 
-    progress = _Progress()
+    progress = _Progress(_console())
     settings = live.LiveOptions(
         task_id=task_id,
         addon_instance_id=addon_instance_id,
@@ -277,9 +279,7 @@ def check(
         progress=progress,
         **_live(flags),
     )
-    report = live.check(options, settings)
-    progress.close()
-    finish(report, flags)
+    conclude(progress.around(lambda: live.check(options, settings)), flags)
 
 
 @cli.command(epilog=EPILOG)
@@ -298,11 +298,9 @@ def precheck(targets: tuple[str, ...], **flags: Any) -> None:
     from gate import live, run
 
     options = run.CheckOptions(cluster=flags["cluster_id"], **_judging(flags))
-    progress = _Progress()
+    progress = _Progress(_console())
     settings = live.LiveOptions(wait=True, progress=progress, **_live(flags))
-    report = live.precheck(options, settings, targets)
-    progress.close()
-    finish(report, flags)
+    conclude(progress.around(lambda: live.precheck(options, settings, targets)), flags)
 
 
 def _judging(flags: dict[str, Any]) -> dict[str, Any]:
@@ -316,59 +314,50 @@ def _live(flags: dict[str, Any]) -> dict[str, Any]:
 class _Progress:
     """Progress lines on stderr: one line per poll in CI logs, one rewritten line on a terminal."""
 
-    def __init__(self) -> None:
-        self.live_line = sys.stderr.isatty() and not os.environ.get("CI")
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.live_line = bool(sys.stderr and sys.stderr.isatty()) and not os.environ.get("CI")
         self.open = False
 
     def __call__(self, line: str) -> None:
         if self.live_line:
-            click.echo(f"\r\x1b[K{line}", nl=False, err=True)
+            self.console.err(line, raw_prefix="\r\x1b[K", end="")
             self.open = True
         else:
-            click.echo(line, err=True)
+            self.console.err(line)
 
-    def close(self) -> None:
-        """End a rewritten line, so the account does not start in the middle of it."""
-        if self.open:
-            click.echo("", err=True)
-            self.open = False
+    def around(self, work: Callable[[], Report]) -> Callable[[], Report]:
+        """``work``, ending a rewritten line after it so the account does not start inside it."""
+
+        def run() -> Report:
+            try:
+                return work()
+            finally:
+                if self.open:
+                    self.console.err("")
+                    self.open = False
+
+        return run
 
 
 _OUTPUT_FLAGS = ("junit", "json_path", "markdown", "codequality", "color")
 
 
-def finish(report: Report, flags: dict[str, Any]) -> None:
-    """Write every report asked for, print the account, exit with the report's code."""
-    from gate import reporters
-    from gate.reporters import text
+def _console() -> Console:
+    return Console(sys.stdout, sys.stderr)
 
-    targets = {name: flags.get(flag) for name, flag in reporters.FLAGS.items()}
-    code = report.exit_code
-    for name, path in targets.items():
-        if not path:
-            continue
-        try:
-            reporters.write(path, reporters.renderer(name)(report))
-        except OSError as exc:
-            click.echo(f"gate: cannot write the {name} report to {path}: {exc.strerror}", err=True)
-            code = after_write_failure(code)
-        except Exception as exc:  # a reporter bug must not pass for a verdict
-            click.echo(
-                f"gate: internal error writing the {name} report: {exc!r} (a bug: "
-                "please report it)",
-                err=True,
-            )
-            code = 6
-    to_stderr = "-" in targets.values()
-    colour = _color(flags.get("color"))
-    # click strips ANSI codes off a pipe unless told otherwise: the choice is made above
-    click.echo(text.render(report, color=colour), nl=False, err=to_stderr, color=colour)
-    # Annotations follow the account: off stdout when stdout carries a report (the runner reads
-    # workflow commands from both streams).
-    ci_code = reporters.ci_integrations(
-        report, os.environ, echo=lambda line: click.echo(line, err=to_stderr)
-    )
-    raise SystemExit(code if ci_code is None else ci_code)
+
+def conclude(
+    work: Callable[[], Report], flags: dict[str, Any], *read: str | Path | None
+) -> NoReturn:
+    """Check where the reports go, claim them, run ``work``, write everything, exit."""
+    paths = {name: flags.get(flag) for name, flag in reporters.FLAGS.items()}
+    inputs = [*read, flags.get("waivers"), flags.get("save_response"), *flags.get("policies", ())]
+    try:
+        plan = outputs.plan(paths, inputs, color=_color(flags.get("color")))
+    except ConfigError as exc:
+        raise click.UsageError(exc.message) from None
+    raise SystemExit(outputs.conclude(work, plan, _console(), os.environ))
 
 
 @cli.command()
@@ -439,7 +428,7 @@ def schema(ctx: click.Context) -> None:
 )
 def schema_generate(spec: Path | None, output: Path | None, check_only: bool) -> None:
     """Generate the response JSON Schema from the API spec."""
-    from gate.reporters import write
+    from gate.files import atomic_write
     from gate.resources import schema_path
     from gate.schema import RESPONSE_SCHEMA_FILE, SPEC_FILE, generate_from_file
 
@@ -453,7 +442,7 @@ def schema_generate(spec: Path | None, output: Path | None, check_only: bool) ->
             raise SystemExit(1)
         click.echo(f"{output} is up to date")
         return
-    write(str(output), text)
+    atomic_write(output, text.encode("utf-8"))
     click.echo(f"wrote {output}")
 
 
@@ -461,25 +450,84 @@ def main() -> None:
     """Console entry point."""
     # A short-lived process over one large document: the collector only re-scans it (PERFORMANCE.md)
     gc.disable()
-    try:
-        code = cli.main(standalone_mode=False)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    except click.exceptions.Abort:
-        click.echo("Aborted!", err=True)
-        code = 1
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except Exception as exc:  # a bug outside the guarded core still fails closed, in one line
-        click.echo(
-            f"gate: internal error: {type(exc).__name__}: {exc} (a bug: please report it)", err=True
-        )
-        code = 6
+    outputs.install_signal_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        safe_stream(stream)
+    code = _main(sys.argv[1:])
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
-        except OSError:  # a reader that went away (| head) must not turn into a traceback
-            code = after_write_failure(code if isinstance(code, int) else 0)
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a reader that went away (| head) is no traceback
+            code = after_write_failure(code)
     # Freeing a large parsed response object by object costs seconds and gains nothing at exit.
-    os._exit(code if isinstance(code, int) else 0)
+    os._exit(code)
+
+
+def _main(argv: list[str]) -> int:
+    try:
+        code = cli.main(argv, prog_name="gate", standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except click.ClickException as exc:
+        # nothing ran: the reports named on the command line still say why, and no old one stays
+        _show(exc)
+        return _early_outcome(argv, Verdict.CONFIG_ERROR, exc.format_message())
+    except click.exceptions.Abort:
+        return _early_outcome(argv, Verdict.CONFIG_ERROR, "aborted")
+    except Interrupted as exc:
+        report = outputs.interrupted_report(exc.signum)
+        return _deliver_early(argv, report)
+    except Exception as exc:  # a bug outside the guarded core still fails closed, in one line
+        message = f"internal error: {type(exc).__name__}: {exc} (a bug in gate: please report it)"
+        return _early_outcome(argv, Verdict.INTERNAL_ERROR, message)
+    return code if isinstance(code, int) else 0
+
+
+def _show(exc: click.ClickException) -> None:
+    try:
+        exc.show()
+    except (OSError, ValueError):  # standard error is gone: the exit code still speaks
+        pass
+
+
+def _early_outcome(argv: list[str], verdict: Verdict, message: str) -> int:
+    report = Report(verdict=verdict, error=ErrorInfo(verdict, message))
+    return _deliver_early(argv, report)
+
+
+def _deliver_early(argv: list[str], report: Report) -> int:
+    """Deliver a report for a command line that never reached a command."""
+    named = _flag_values(argv)
+    paths = [
+        (name, value) for name, flag in _REPORT_OPTIONS.items() for value in named.get(flag, [])
+    ]
+    inputs = [value for flag in _READ_OPTIONS for value in named.get(flag, [])]
+    plan = outputs.lenient_plan(paths, inputs)
+    console = _console()
+    if report.verdict is Verdict.CONFIG_ERROR:
+        console = Console(sys.stdout, None)  # click has shown the error on stderr already
+    return outputs.deliver(report, plan, console, os.environ)
+
+
+# report name -> its flag; and the flags whose files a run reads (never written over)
+_REPORT_OPTIONS = {name: reporters.option(name) for name in reporters.FLAGS}
+_READ_OPTIONS = ("--input", "-i", "--policy", "--waivers", "--save-response")
+
+
+def _flag_values(argv: list[str]) -> dict[str, list[str]]:
+    """``--flag VALUE`` and ``--flag=VALUE`` pairs of a command line click refused."""
+    wanted = set(_REPORT_OPTIONS.values()) | set(_READ_OPTIONS)
+    found: dict[str, list[str]] = {}
+    for index, word in enumerate(argv):
+        if word == "--":
+            break
+        flag, sep, value = word.partition("=")
+        if flag not in wanted:
+            continue
+        if not sep:
+            if index + 1 >= len(argv):
+                continue
+            value = argv[index + 1]
+        found.setdefault(flag, []).append(value)
+    return found

@@ -8,8 +8,12 @@ Each class carries the exit code and verdict it stands for::
     ├── ApiError              4  api-error      HTTP status, network fault, unusable API answer
     └── InvalidInput          3  invalid-input  not JSON, not the schema, unknown enum value
 
+    Interrupted (BaseException)  130/143  interrupted  SIGINT or SIGTERM arrived
+
 When several apply, the documented precedence is 6, 2, 4, 3, then the verdicts 1, 5, 0; the
-order in which gate loads things (configuration, then the response) follows it.
+order in which gate loads things (configuration, then the response) follows it. ``Interrupted``
+is no ``Exception``: nothing that catches errors to report them may swallow it, so it unwinds
+from wherever the signal found the run, up to the code that writes the reports.
 """
 
 from __future__ import annotations
@@ -46,3 +50,11 @@ class InvalidInput(GateError):
 
     exit_code = 3
     verdict = "invalid-input"
+
+
+class Interrupted(BaseException):
+    """A signal asked gate to stop (raised by the handlers the command line installs)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by signal {signum}")
+        self.signum = signum

@@ -6,6 +6,7 @@ every reporter and the CLI agree on them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -35,28 +36,41 @@ class Verdict(StrEnum):
     INVALID_INPUT = "invalid-input"
     API_ERROR = "api-error"
     INTERNAL_ERROR = "internal-error"
+    INTERRUPTED = "interrupted"
 
 
-EXIT_CODES: dict[Verdict, int] = {
-    Verdict.PASS: 0,
-    Verdict.BLOCKED: 1,
-    Verdict.CONFIG_ERROR: 2,
-    Verdict.INVALID_INPUT: 3,
-    Verdict.API_ERROR: 4,
-    Verdict.INCOMPLETE: 5,
-    Verdict.INTERNAL_ERROR: 6,
-}
+# The one precedence table: when several outcomes apply (a run that is both blocked and unable to
+# write a report, the clusters of a fleet), the first in this order wins. Everything else (exit
+# codes, the help text, worst()) derives from it.
+PRECEDENCE: tuple[tuple[Verdict, int, str], ...] = (
+    (Verdict.INTERRUPTED, 130, "interrupted: 130 by SIGINT, 143 by SIGTERM (reports say so)"),
+    (Verdict.INTERNAL_ERROR, 6, "internal error (a bug in gate: please report it)"),
+    (
+        Verdict.CONFIG_ERROR,
+        2,
+        "usage or configuration error (bad flag, missing file, invalid policy or waiver file,\n"
+        "       a report or the account that cannot be written)",
+    ),
+    (Verdict.API_ERROR, 4, "API or network error (live mode)"),
+    (Verdict.INVALID_INPUT, 3, "invalid input (not JSON, not the schema, unknown enum value)"),
+    (Verdict.BLOCKED, 1, "blocked by policy"),
+    (Verdict.INCOMPLETE, 5, "incomplete (checks still running, nothing to judge)"),
+    (Verdict.PASS, 0, "pass (advisory, waived and overridden findings allowed)"),
+)
+EXIT_CODES: dict[Verdict, int] = {verdict: code for verdict, code, _ in PRECEDENCE}
+SIGNAL_EXIT_BASE = 128  # the shell's convention: 128 + the signal's number
+_RANK = {code: rank for rank, (_, code, _) in enumerate(PRECEDENCE)}
+_RANK.update({SIGNAL_EXIT_BASE + 15: 0, SIGNAL_EXIT_BASE + 9: 0})
 
 # Shown by `gate --help` and the README; the order of the rows is the precedence order.
-EXIT_CODE_HELP = """\
-Exit codes (when several apply, the first in this list wins):
-  6  internal error (a bug in gate: please report it)
-  2  usage or configuration error (bad flag, missing file, invalid policy or waiver file)
-  4  API or network error (live mode)
-  3  invalid input (not JSON, not the schema, unknown enum value)
-  1  blocked by policy
-  5  incomplete (checks still running, nothing to judge)
-  0  pass (advisory, waived and overridden findings allowed)"""
+EXIT_CODE_HELP = "Exit codes (when several apply, the first in this list wins):\n" + "\n".join(
+    f"  {code:<5}{text}" for _, code, text in PRECEDENCE
+)
+
+
+def worst(codes: Iterable[int]) -> int:
+    """The exit code that wins among ``codes`` (0 for none); an unknown code counts as a bug."""
+    return min(codes, key=lambda code: _RANK.get(code, _RANK[6]), default=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,18 +189,24 @@ class Report:
     error: ErrorInfo | None = None
     params: tuple[tuple[str, str], ...] = ()
     cluster: str = ""  # --cluster-id, when given: labels the reports and Code Quality fingerprints
+    # reports or streams that could not be written: the run cannot vouch for its own outcome
+    write_failures: tuple[str, ...] = ()
+    signal: int = 0  # the signal that interrupted the run (Verdict.INTERRUPTED)
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES[self.verdict]
+        if self.verdict is Verdict.INTERRUPTED:
+            return SIGNAL_EXIT_BASE + self.signal if self.signal else EXIT_CODES[self.verdict]
+        code = EXIT_CODES[self.verdict]
+        return after_write_failure(code) if self.write_failures else code
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for f in self.findings if f.outcome is outcome)
 
 
 def after_write_failure(code: int) -> int:
-    """A report that could not be written is a usage error (2), unless 6 or 2 already applies."""
-    return 2 if code in (0, 1, 3, 4, 5) else code
+    """A report that could not be written is a usage error (2), unless a code before 2 applies."""
+    return worst((code, EXIT_CODES[Verdict.CONFIG_ERROR]))
 
 
 def decide(findings: tuple[Finding, ...], pending: tuple[Pending, ...]) -> Verdict:

@@ -58,3 +58,17 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+def invoke(args: list[str], env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
+    """Run the command line as the console script does (minus the process exit): the exit code,
+    standard output and standard error. Unlike ``CliRunner.invoke`` this goes through
+    ``gate.cli._main``, so usage errors and signals are handled as in a real run."""
+    from click.testing import CliRunner
+
+    from gate.cli import _main
+
+    runner = CliRunner()
+    with runner.isolation(env={**CLI_ENV, **(env or {})}) as (stdout, stderr, _):
+        code = _main(args)
+    return code, stdout.getvalue().decode(), stderr.getvalue().decode()

@@ -77,10 +77,11 @@ def test_a_bug_is_exit_6_with_one_readable_line(
         "check", "-i", EXAMPLE, "--json", str(out), "--junit", str(tmp_path / "j.xml")
     )
     assert code == 6
-    assert "internal error: RuntimeError: boom" in stdout and "please report it" in stdout
+    assert "internal error: RuntimeError: boom" in stderr and "please report it" in stderr
+    assert "Verdict: INTERNAL-ERROR (exit 6)" in stdout
     assert "Traceback" not in stdout + stderr
     assert json.loads(out.read_text())["verdict"] == "internal-error"
-    with_debug = run("check", "-i", EXAMPLE, GATE_DEBUG="1")[1]
+    with_debug = run("check", "-i", EXAMPLE, GATE_DEBUG="1")[2]
     assert "Traceback" in with_debug and 'raise RuntimeError("boom")' in with_debug
     assert 'type="InternalError"' in (tmp_path / "j.xml").read_text()
 

@@ -322,7 +322,7 @@ def test_precheck_unknown_addon_lists_the_installed_ones(fake_cce: FakeCCE, tmp_
     assert run.code == 2
     assert (
         "--addon cordns: not installed in cluster 6ab9c9b4-0000-4000-8000-000000000001; "
-        "installed add-ons: coredns 1.29.4, everest 2.4.38" in run.stdout
+        "installed add-ons: coredns 1.29.4, everest 2.4.38" in run.stderr
     )
     assert not requests_to(fake_cce, "/addons/precheck", "POST")
 
@@ -339,7 +339,7 @@ def test_precheck_bad_targets(
 ) -> None:
     args = [arg for target in targets for arg in ("--addon", target)]
     run = gate(tmp_path, "precheck", *args, endpoint=fake_cce.url, env=aksk_env())
-    assert run.code == 2 and message in run.stdout
+    assert run.code == 2 and message in run.stderr
     assert fake_cce.requests == []
 
 
@@ -423,9 +423,9 @@ def test_401_exits_4_at_once_with_the_gateway_message(fake_cce: FakeCCE, tmp_pat
     rid = fake_cce.requests[0].request_id
     assert (
         "HTTP 401 Unauthorized: APIGW.0301 Incorrect IAM authentication information: "
-        f"verify aksk signature fail (request ID {rid})" in run.stdout
+        f"verify aksk signature fail (request ID {rid})" in run.stderr
     )
-    assert "credentials: AK/SK from HW_ACCESS_KEY/HW_SECRET_KEY" in run.stdout
+    assert "credentials: AK/SK from HW_ACCESS_KEY/HW_SECRET_KEY" in run.stderr
     assert run.report["verdict"] == "api-error"
     assert run.report["source"] == f"{fake_cce.url} cluster {DEFAULT_CLUSTER_ID}"
 
@@ -449,7 +449,7 @@ def test_wrong_token_exits_4(fake_cce: FakeCCE, tmp_path: Path) -> None:
     secure(fake_cce)
     run = precheck(fake_cce, tmp_path, env={"HW_AUTH_TOKEN": "expired-token-value"})
     assert run.code == 4
-    assert "APIGW.0307 The token must be updated." in run.stdout
+    assert "APIGW.0307 The token must be updated." in run.stderr
     assert len(fake_cce.requests) == 1
 
 
@@ -497,7 +497,7 @@ def test_configuration_errors_exit_2_before_any_request(
 ) -> None:
     run = gate(tmp_path, "check", *args, endpoint=fake_cce.url, env=env)
     assert run.code == 2, run.stdout + run.stderr
-    assert message in run.stdout
+    assert message in run.stderr
     assert fake_cce.requests == []
     assert_no_secret(run)
 
@@ -505,7 +505,7 @@ def test_configuration_errors_exit_2_before_any_request(
 def test_no_endpoint_and_no_region_is_a_config_error(tmp_path: Path) -> None:
     run = gate(tmp_path, "check", env={"HW_AUTH_TOKEN": TOKEN})
     assert run.code == 2
-    assert "give --region (or HW_REGION_NAME) or --endpoint URL" in run.stdout
+    assert "give --region (or HW_REGION_NAME) or --endpoint URL" in run.stderr
 
 
 def test_endpoint_from_region() -> None:
@@ -662,8 +662,8 @@ def test_faults_exit_codes_and_no_secret_anywhere(
     env.update({"GATE_DEBUG": "1", "GATE_HTTP_TIMEOUT": "0.3"})
     run = gate(tmp_path, "check", "--wait", endpoint=fake_cce.url, env=env)
     assert run.code == code, run.stdout + run.stderr
-    assert message in run.stdout
-    error_lines = [line for line in run.stdout.splitlines() if line.startswith("error: ")]
+    assert message in run.stderr
+    error_lines = [line for line in run.stderr.splitlines() if line.startswith("gate: error: ")]
     assert len(error_lines) == 1, "one line says what went wrong"
     assert run.report["error"]["message"] in error_lines[0]
     assert_no_secret(run)
@@ -674,7 +674,7 @@ def test_invalid_response_shape_exits_3(fake_cce: FakeCCE, tmp_path: Path) -> No
     fake_cce.raw_list_body = json.dumps({"items": [{"metadata": {"taskID": 1}}]}).encode()
     run = gate(tmp_path, "check", endpoint=fake_cce.url, env=aksk_env(security_token=True))
     assert run.code == 3
-    assert "not a valid ListAddonPrecheckTasks response" in run.stdout
+    assert "not a valid ListAddonPrecheckTasks response" in run.stderr
     assert json.loads(run.files["saved"]) == {"items": [{"metadata": {"taskID": 1}}]}
     assert_no_secret(run)
 
@@ -683,7 +683,7 @@ def test_tls_untrusted_then_trusted_with_ca_bundle(fake_cce_tls: FakeCCE, tmp_pa
     secure(fake_cce_tls)
     run = precheck(fake_cce_tls, tmp_path)
     assert run.code == 4
-    assert "TLS certificate of 127.0.0.1:" in run.stdout and "--ca-bundle" in run.stdout
+    assert "TLS certificate of 127.0.0.1:" in run.stderr and "--ca-bundle" in run.stderr
     assert fake_cce_tls.requests == []
     assert fake_cce_tls.ca_pem_path is not None
     run = precheck(fake_cce_tls, tmp_path, "--ca-bundle", fake_cce_tls.ca_pem_path)
@@ -699,7 +699,7 @@ def test_plain_http_to_tls_server_is_explained(fake_cce: FakeCCE, tmp_path: Path
         env={"HW_AUTH_TOKEN": TOKEN},
     )
     assert run.code == 4
-    assert "TLS handshake with 127.0.0.1:" in run.stdout
+    assert "TLS handshake with 127.0.0.1:" in run.stderr
 
 
 def test_unreachable_server_exits_4(tmp_path: Path) -> None:
@@ -707,7 +707,7 @@ def test_unreachable_server_exits_4(tmp_path: Path) -> None:
         url = fake.url
     run = gate(tmp_path, "check", endpoint=url, env={"HW_AUTH_TOKEN": TOKEN})
     assert run.code == 4
-    assert "cannot connect to 127.0.0.1:" in run.stdout and "gave up after 6 attempts" in run.stdout
+    assert "cannot connect to 127.0.0.1:" in run.stderr and "gave up after 6 attempts" in run.stderr
 
 
 # --- real processes --------------------------------------------------------------------------
@@ -746,7 +746,7 @@ def test_subprocess_exit_codes(fake_cce: FakeCCE) -> None:
         timeout=60,
     )
     assert denied.returncode == 4
-    assert "verify aksk signature fail" in denied.stdout
+    assert "verify aksk signature fail" in denied.stderr
     for result in (blocked, passed, denied):
         assert not any(s in result.stdout + result.stderr for s in SECRETS)
 

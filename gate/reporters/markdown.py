@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from gate.display import visible
 from gate.report import Enforcement, Finding, Outcome, Report, Verdict, Waiver
 
 TASK_ROWS = 50
@@ -83,7 +84,7 @@ def render(report: Report) -> str:
 
 def text(value: str, limit: int = CELL_CHARS) -> str:
     """Plain text for a Markdown line or table cell: one line, cut, and inert."""
-    flat = _SPACE.sub(" ", value).strip()
+    flat = visible(_SPACE.sub(" ", value).strip())
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     return _SPECIAL.sub(r"\\\1", flat)
@@ -91,7 +92,7 @@ def text(value: str, limit: int = CELL_CHARS) -> str:
 
 def code(value: str, limit: int = CELL_CHARS) -> str:
     """Inline code: the fence outgrows any backtick run inside, and ``|`` stays in its cell."""
-    flat = _SPACE.sub(" ", value).strip()
+    flat = visible(_SPACE.sub(" ", value).strip())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     longest = max((len(run) for run in re.findall("`+", flat)), default=0)
@@ -431,4 +432,6 @@ _ERROR_STEPS = {
     "an API error may be transient.",
     Verdict.INTERNAL_ERROR: "This is a bug in gate: please report it with the command line, and "
     "rerun with `GATE_DEBUG=1` for the traceback.",
+    Verdict.INTERRUPTED: "The run was stopped before it reached a verdict (cancelled, timed out "
+    "or killed): rerun it; nothing here says the upgrade may go ahead.",
 }

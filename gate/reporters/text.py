@@ -1,7 +1,12 @@
 """The account on standard output: per judged task what each policy found, then one verdict line.
 
 Tasks with nothing to say are summed up in one line, so a 10,000-task cluster still gives a short
-log. Colour is ANSI, and only when the caller asks for it.
+log, and the account is bounded: at most :data:`TASKS_SHOWN` tasks, :data:`FINDINGS_PER_TASK`
+findings per task and :data:`FINDINGS_SHOWN` in all, every value cut at :data:`VALUE_CHARS`
+characters; a line says what was left out and that ``--json`` holds the whole. Every value from
+the input is shown through :func:`gate.display.displayable`, so none can break a line, forge a
+verdict or send an escape sequence to the terminal. Colour is ANSI, and only when asked for.
+Errors are not part of the account: :func:`error_lines` gives them for standard error.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from gate import __version__
-from gate.report import Finding, Outcome, Pending, Report, TaskRef, Verdict
+from gate.display import displayable
+from gate.report import Enforcement, Finding, Outcome, Pending, Report, TaskRef, Verdict
 
 _MARK = {
     Outcome.BLOCKING: ("BLOCK", "31;1"),
@@ -21,6 +27,10 @@ _MARK = {
 _VERDICT_COLOUR = {Verdict.PASS: "32;1", Verdict.INCOMPLETE: "33;1"}
 _LIST_AT_MOST = 10
 TASKS_SHOWN = 100
+FINDINGS_PER_TASK = 20
+FINDINGS_SHOWN = 200
+VALUE_CHARS = 400
+_LEVEL_ORDER = {Enforcement.HARD: 0, Enforcement.SOFT: 1, Enforcement.ADVISORY: 2}
 
 Paint = Callable[[str, str], str]
 
@@ -29,17 +39,33 @@ def render(report: Report, color: bool = False) -> str:
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
-    cluster = f" (cluster {report.cluster})" if report.cluster else ""
-    lines = [f"gate {__version__}: {report.source or 'no input read'}{cluster}"]
+    report = displayable(report, VALUE_CHARS)
+    source = report.source or "no input read"
+    cluster = f" (cluster {report.cluster})" if report.cluster not in source else ""
+    lines = [f"gate {__version__}: {source}{cluster}"]
     if report.error is None:
         lines += _body(report, paint)
     else:
-        lines.append("")
-        lines.append(paint(f"error: {report.error.message}", "31;1"))
-        lines += [f"  {detail}" for detail in report.error.details]
+        lines += ["", "the run stopped with an error: it is on standard error"]
+    lines += [f"  could not write {failure}" for failure in report.write_failures]
     lines.append("")
     lines.append(_verdict_line(report, paint))
     return "\n".join(lines) + "\n"
+
+
+def error_lines(report: Report) -> list[str]:
+    """The error that stopped the run, for standard error: ``gate: error: ...`` then details."""
+    if report.error is None:
+        return []
+    error = displayable(report.error, VALUE_CHARS)
+    shown = error.details[:_DETAILS_SHOWN]
+    lines = [f"gate: error: {error.message}", *(f"  {detail}" for detail in shown)]
+    if len(error.details) > len(shown):
+        lines.append(f"  ... and {len(error.details) - len(shown)} more (see --json)")
+    return lines
+
+
+_DETAILS_SHOWN = 50
 
 
 def _body(report: Report, paint: Paint) -> list[str]:
@@ -52,7 +78,9 @@ def _body(report: Report, paint: Paint) -> list[str]:
         lines.append(
             f"  enforcement of {policy.id} set to {policy.enforcement.value} by --enforcement"
         )
-    lines += [f"  note: {note}" for note in report.notes]
+    lines += [f"  note: {note}" for note in report.notes[:_LIST_AT_MOST]]
+    if len(report.notes) > _LIST_AT_MOST:
+        lines.append(f"  ... and {len(report.notes) - _LIST_AT_MOST} more note(s): see --json")
 
     by_task: dict[str, list[Finding]] = defaultdict(list)
     cluster: list[Finding] = []
@@ -67,13 +95,19 @@ def _body(report: Report, paint: Paint) -> list[str]:
     loud = [t for t in report.judged if t.name in by_task or t.name in waiting]
     # A CI log stays readable: blocked tasks first, at most TASKS_SHOWN of them in full.
     loud.sort(key=lambda t: not any(f.outcome is Outcome.BLOCKING for f in by_task[t.name]))
+    budget = FINDINGS_SHOWN
     for task in loud[:TASKS_SHOWN]:
         lines.append("")
         lines.append(paint(_task_heading(task), "1"))
-        lines += _findings(by_task.get(task.name, []), paint)
+        found = _ordered(by_task.get(task.name, []))
+        shown = found[: max(0, min(FINDINGS_PER_TASK, budget))]
+        budget -= len(shown)
+        lines += _findings(shown, paint)
+        if len(found) > len(shown):
+            lines.append(f"  ... and {len(found) - len(shown)} more finding(s): see --json")
         lines += [
             f"  {paint('WAIT', '33')}  {p.reason} ({p.path})" for p in waiting.get(task.name, [])
-        ]
+        ][:FINDINGS_PER_TASK]
     if len(loud) > TASKS_SHOWN:
         lines.append("")
         lines.append(
@@ -83,11 +117,15 @@ def _body(report: Report, paint: Paint) -> list[str]:
     if cluster:
         lines.append("")
         lines.append(paint("cluster", "1"))
-        lines += _findings(cluster, paint)
+        lines += _findings(_ordered(cluster)[:FINDINGS_PER_TASK], paint)
+        if len(cluster) > FINDINGS_PER_TASK:
+            lines.append(
+                f"  ... and {len(cluster) - FINDINGS_PER_TASK} more finding(s): see --json"
+            )
     unjudged = [p for p in report.pending if p.task is None]
     if unjudged:
         lines.append("")
-        lines += [f"{paint('WAIT', '33')}  {p.reason}" for p in unjudged]
+        lines += [f"{paint('WAIT', '33')}  {p.reason}" for p in unjudged[:_LIST_AT_MOST]]
     if quiet:
         lines.append("")
         lines.append(f"{len(quiet)} task(s) passed every policy: {_names(quiet)}")
@@ -98,13 +136,20 @@ def _body(report: Report, paint: Paint) -> list[str]:
             + ", ".join(f"{t.name} of {t.created}" for t in report.superseded[:_LIST_AT_MOST])
             + (" ..." if len(report.superseded) > _LIST_AT_MOST else "")
         )
-    lines += _waiver_lines(report)
-    for override in report.overrides:
+    lines += _waiver_lines(report)[: _LIST_AT_MOST * 2]
+    for override in report.overrides[:_LIST_AT_MOST]:
         lines.append(
             f"override: {override.policy} by {override.actor} ({override.actor_source}): "
             f"{override.reason}"
         )
     return lines
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    """Blocking first, then by level (hard before soft), otherwise as the policies found them."""
+    return sorted(
+        findings, key=lambda f: (f.outcome is not Outcome.BLOCKING, _LEVEL_ORDER[f.enforcement])
+    )
 
 
 def _task_heading(task: TaskRef) -> str:
