@@ -31,7 +31,14 @@ def _color(flag: bool | None) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return sys.stdout.isatty()
+    return _is_terminal(sys.stdout)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (OSError, ValueError):
+        return False
 
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -316,7 +323,7 @@ class _Progress:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.live_line = bool(sys.stderr and sys.stderr.isatty()) and not os.environ.get("CI")
+        self.live_line = _is_terminal(sys.stderr) and not os.environ.get("CI")
         self.open = False
 
     def __call__(self, line: str) -> None:

@@ -36,12 +36,11 @@ class Console:
         self.stderr = stderr
         self.out_failure = ""
 
-    def out(self, text: str) -> bool:
-        """Write ``text`` to standard output; False (and remembered) when it could not be."""
+    def out(self, text: str) -> str:
+        """Write ``text`` to standard output: '' when written, else why not (also remembered)."""
         failure = _write(self.stdout, redaction.scrub(text))
-        if failure and not self.out_failure:
-            self.out_failure = f"the account to standard output: {failure}"
-        return not failure
+        self.out_failure = self.out_failure or failure
+        return failure
 
     def err_text(self, text: str) -> None:
         """Text of gate's own making (the account, annotations) to standard error, as it is."""

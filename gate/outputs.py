@@ -138,8 +138,10 @@ def deliver(report: Report, plan: Plan, console: Console, environ: Mapping[str, 
     # with a report on stdout, the account goes to stderr, where a reader still sees it
     if plan.report_on_stdout:
         console.err_text(account)
-    elif not console.out(account):
-        report = _with_failures(report, (console.out_failure,))
+    else:
+        failure = console.out(account)
+        if failure:
+            report = _with_failures(report, (f"the account to standard output: {failure}",))
     if environ.get("GITHUB_ACTIONS", "").lower() in ("true", "1"):
         # the runner reads workflow commands from both streams
         annotate = console.err_text if plan.report_on_stdout else console.out
@@ -165,8 +167,9 @@ def _write_reports(report: Report, plan: Plan, console: Console) -> tuple[str, .
     failures = []
     for target in plan.targets:
         if target.path == STDOUT:
-            if not console.out(_render(target, report)):
-                failures.append(f"{target.describe()}: {console.out_failure}")
+            failure = console.out(_render(target, report))
+            if failure:
+                failures.append(f"{target.describe()}: {failure}")
             continue
         failure = _write_file(target, report)
         if failure:

@@ -8,6 +8,7 @@ the policy is a user file, so they land on the pull request's diff.
 
 from __future__ import annotations
 
+from gate.display import visible
 from gate.report import Finding, Outcome, PolicyInfo, Report, Verdict
 from gate.reporters.markdown import error_location, most_severe_first
 
@@ -15,8 +16,10 @@ MAX_PER_LEVEL = 10
 
 
 def escape_data(value: str) -> str:
-    """A workflow command's message: ``%``, CR and LF would end or corrupt the command."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: ``%``, CR and LF would end or corrupt the command, and
+    other control characters (escape sequences) are shown, not sent to the log."""
+    lines = value.replace("%", "%25").split("\n")
+    return "%0A".join(visible(line.replace("\r", "%0D")) for line in lines)
 
 
 def escape_property(value: str) -> str:

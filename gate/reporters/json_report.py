@@ -73,6 +73,7 @@ def as_data(report: Report) -> dict[str, Any]:
         ],
         "params": dict(report.params),
         "notes": list(report.notes),
+        "write_failures": list(report.write_failures),
     }
 
 
