@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from gate import __version__, outputs, reporters
+from gate import __version__, interrupts, outputs, reporters
 from gate.console import Console, safe_stream
 from gate.errors import ConfigError, Interrupted
 from gate.report import EXIT_CODE_HELP, ErrorInfo, Report, Verdict, after_write_failure
@@ -457,7 +457,7 @@ def main() -> None:
     """Console entry point."""
     # A short-lived process over one large document: the collector only re-scans it (PERFORMANCE.md)
     gc.disable()
-    outputs.install_signal_handlers()
+    interrupts.install()
     for stream in (sys.stdout, sys.stderr):
         safe_stream(stream)
     code = _main(sys.argv[1:])

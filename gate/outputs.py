@@ -19,12 +19,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate import redaction
+from gate import interrupts, redaction
 from gate.console import Console
 from gate.errors import ConfigError, Interrupted
 from gate.files import atomic_write, is_special
@@ -37,7 +36,6 @@ __all__ = [
     "Target",
     "conclude",
     "deliver",
-    "install_signal_handlers",
     "interrupted_report",
     "lenient_plan",
     "plan",
@@ -235,7 +233,7 @@ def conclude(
     try:
         return deliver(report, plan, console, environ)
     except Interrupted as exc:
-        with signals_held():
+        with interrupts.held():
             return deliver(interrupted_report(exc.signum), plan, console, environ)
 
 
@@ -252,29 +250,3 @@ def _signal_name(signum: int) -> str:
         return signal.Signals(signum).name
     except ValueError:
         return f"signal {signum}"
-
-
-HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def install_signal_handlers() -> None:
-    """SIGINT and SIGTERM raise :class:`Interrupted` wherever the main thread is."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise Interrupted(signum)
-
-    for signum in HANDLED_SIGNALS:
-        signal.signal(signum, handler)
-
-
-@contextmanager
-def signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back while the final reports are written."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)
-    try:
-        yield
-    finally:
-        # a signal held back here would interrupt the exit that follows: drop it
-        for signum in HANDLED_SIGNALS:
-            signal.signal(signum, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED_SIGNALS)

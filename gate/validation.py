@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from gate.interrupts import shielded
+
 
 def json_path(parts: Iterable[str | int]) -> str:
     """``items[3].status.riskList[1].level``; ``$`` for the document itself."""
@@ -29,16 +31,20 @@ class SchemaValidator:
         self.schema = schema
         self._fast: Any = None
         try:
-            import jsonschema_rs
+            with shielded():
+                import jsonschema_rs
 
-            self._fast = jsonschema_rs.validator_for(schema)
+                self._fast = jsonschema_rs.validator_for(schema)
         except ImportError:  # a platform without the compiled wheel still gets a correct answer
             self._fast = None
 
     def errors(self, instance: Any) -> list[Any]:
         """python-jsonschema ValidationErrors, in document order; empty when valid."""
-        if self._fast is not None and self._fast.is_valid(instance):
-            return []
+        if self._fast is not None:
+            with shielded():  # native code: a signal waits until it returns
+                valid = self._fast.is_valid(instance)
+            if valid:
+                return []
         import jsonschema
 
         validator = jsonschema.Draft202012Validator(self.schema)
