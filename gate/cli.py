@@ -41,7 +41,10 @@ def _is_terminal(stream: Any) -> bool:
         return False
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="gate")
 def cli() -> None:
     """Decide whether a CCE add-on upgrade may go ahead, from its pre-upgrade check results.
@@ -152,8 +155,13 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Where the CCE API is and how to reach it (live mode)."""
+def live_options(offline_too: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Where the CCE API is and how to reach it; ``offline_too``: the command also has --input."""
+    cluster_help = "Cluster ID."
+    timeout_help = "Seconds to wait for the checks to finish."
+    if offline_too:
+        cluster_help += " With --input it labels the reports and selects cluster-bound waivers."
+        timeout_help = "Seconds to wait for running checks (with --wait)."
     options = [
         click.option(
             "--endpoint",
@@ -178,8 +186,7 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--cluster-id",
             envvar="GATE_CLUSTER_ID",
             show_envvar=True,
-            help="Cluster ID. With --input it labels the reports and selects cluster-bound "
-            "waivers.",
+            help=cluster_help,
         ),
         click.option(
             "--token-env",
@@ -197,7 +204,7 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.FloatRange(min=1),
             default=900,
             show_default=True,
-            help="Seconds to wait for running checks (with --wait, and for precheck).",
+            help=timeout_help,
         ),
         click.option(
             "--save-response",
@@ -205,9 +212,13 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Write the raw response fetched (the last one when polling).",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 _LIVE_FLAGS = (
@@ -245,7 +256,7 @@ _LIVE_FLAGS = (
     is_flag=True,
     help="Live mode: poll until every judged check has finished (or --timeout).",
 )
-@live_options
+@live_options(offline_too=True)
 @judging_options
 def check(
     input_path: str | None,
@@ -289,7 +300,7 @@ def check(
     conclude(progress.around(lambda: live.check(options, settings)), flags)
 
 
-@cli.command(epilog=EPILOG)
+@cli.command(epilog=EPILOG, short_help="Start the upgrade checks, wait, and judge them.")
 @click.option(
     "--addon",
     "targets",
@@ -298,7 +309,7 @@ def check(
     metavar="NAME=VERSION",
     help="Add-on template and the version about to be installed (repeatable).",
 )
-@live_options
+@live_options(offline_too=False)
 @judging_options
 def precheck(targets: tuple[str, ...], **flags: Any) -> None:
     """Start the add-on upgrade checks, wait for them, and judge the results."""
@@ -367,7 +378,7 @@ def conclude(
     raise SystemExit(outputs.conclude(work, plan, _console(), os.environ))
 
 
-@cli.command()
+@cli.command(short_help="Check policy and waiver files offline; exit 0 or 2.")
 @click.option(
     "--policy",
     "policies",

@@ -41,3 +41,9 @@ def test_readme_command_reference_matches_the_cli() -> None:
         README.write_text(text.replace(current, reference()))
         current = reference()
     assert current == reference()
+
+
+def test_top_level_help_shows_whole_command_descriptions() -> None:
+    result = CliRunner().invoke(cli, ["--help"], prog_name="gate", terminal_width=80, env={})
+    commands = result.stdout.split("Commands:")[1].split("Exit codes")[0]
+    assert "..." not in commands and "precheck" in commands
