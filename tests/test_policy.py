@@ -14,11 +14,12 @@ import pytest
 from gate.errors import ConfigError
 from gate.operators import MISSING, OPERATORS, coerce, reference
 from gate.policy import load_policies
+from gate.timeutil import Instant
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "policies.md"
 MARKER = "<!-- generated from gate/operators.py"
-NOW = datetime(2025, 8, 6, tzinfo=UTC)
+NOW = Instant.of(datetime(2025, 8, 6, tzinfo=UTC))
 
 
 def test_operator_reference_in_the_docs_is_generated_from_the_code() -> None:
