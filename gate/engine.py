@@ -230,8 +230,8 @@ def _task_refs(
         metadata = _meta(tasks, i)
         name = plain[i]
         if len(instances[name]) > 1:
-            instance = metadata.get("addonInstanceName") or metadata.get("addonInstanceID", "")
-            name = f"{metadata['addonTemplateName']}@{instance} ({metadata['type']})"
+            instance = metadata.get("addonInstanceName") or metadata.get("addonInstanceID")
+            name = f"{metadata['addonTemplateName']}@{instance or '?'} ({metadata['type']})"
         seen[name] = seen.get(name, 0) + 1
         refs[i] = _task_ref(
             tasks[i], layout.task_path(i), name if seen[name] == 1 else f"{name} #{seen[name]}"

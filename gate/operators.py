@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from gate.timeutil import CLOCK_SKEW_SECONDS, Instant, parse_instant
@@ -135,7 +136,7 @@ def within_hours(actual: Any, expected: Any, now: Instant) -> bool:
     return bool(-_SKEW_HOURS <= age <= expected)
 
 
-_SKEW_HOURS = CLOCK_SKEW_SECONDS / 3600
+_SKEW_HOURS = Fraction(CLOCK_SKEW_SECONDS, 3600)  # exact: a float would shave the edge
 
 
 OPERATORS: dict[str, Operator] = {
