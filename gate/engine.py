@@ -111,7 +111,7 @@ def evaluate(
     refs = _task_refs(tasks, layout, judged_idx, superseded_idx)
     judged = [(i, tasks[i], refs[i]) for i in judged_idx]
 
-    raw: list[_Raw] = [item for rule in BUILTIN_RULES.values() for item in rule(judged, layout)]
+    raw = [item for rule in BUILTIN_RULES.values() for item in rule(judged, layout, settings)]
     raw.extend(_Evaluator(config.policies, judged, layout, settings).run())
     findings, used = _outcomes(raw, config.levels, waivers, settings)
 
@@ -314,7 +314,7 @@ class _Raw:
 Judged = list[tuple[int, dict[str, Any], TaskRef]]
 
 
-def _failed_without_risks(judged: Judged, layout: Layout) -> Iterator[_Raw]:
+def _failed_without_risks(judged: Judged, layout: Layout, settings: Settings) -> Iterator[_Raw]:
     """A Failed task must say why: a failed risk. Without one, nothing can vouch for the add-on."""
     for _, task, ref in judged:
         if task["status"]["status"] != "Failed":
@@ -337,8 +337,10 @@ def _failed_without_risks(judged: Judged, layout: Layout) -> Iterator[_Raw]:
 
 
 # The built-in rules: hard-mandatory, not files, their IDs reserved (gate.policy.BUILTIN_IDS).
-# A new one is a function of the judged tasks here, and its ID in BUILTIN_IDS.
-BUILTIN_RULES: dict[str, Callable[[Judged, Layout], Iterator[_Raw]]] = {
+# A new one is a function of the judged tasks here (yielding _Raw with builtin=its ID), and its
+# ID in BUILTIN_IDS; levels, waivers, overrides and reports then treat it like the others.
+BuiltinRule = Callable[[Judged, Layout, Settings], Iterator[_Raw]]
+BUILTIN_RULES: dict[str, BuiltinRule] = {
     BUILTIN_FAILED_WITHOUT_RISKS: _failed_without_risks,
 }
 
