@@ -106,8 +106,8 @@ def evaluate(
     notes: Sequence[str] = (),
 ) -> Report:
     settings, waivers = config.settings, config.waivers
-    _refuse_future_times(tasks, layout, settings.now)
-    judged_idx, superseded_idx = select(tasks, settings)
+    created = _creation_times(tasks, layout, settings.now)
+    judged_idx, superseded_idx = select(tasks, settings, created)
     refs = _task_refs(tasks, layout, judged_idx, superseded_idx)
     judged = [(i, tasks[i], refs[i]) for i in judged_idx]
 
@@ -141,8 +141,11 @@ def evaluate(
 # --- which tasks are judged -------------------------------------------------------------------
 
 
-def select(tasks: list[dict[str, Any]], settings: Settings) -> tuple[list[int], list[int]]:
-    """(judged, superseded) task indices, each in document order.
+def select(
+    tasks: list[dict[str, Any]], settings: Settings, created: Sequence[Instant] | None = None
+) -> tuple[list[int], list[int]]:
+    """(judged, superseded) task indices, each in document order; ``created`` are the tasks'
+    creation times when the caller has them already.
 
     By default only the newest task of each add-on (:func:`addon_key`) is judged. Times are
     compared exactly (:class:`~gate.timeutil.Instant`); tasks created at the same instant
@@ -156,16 +159,15 @@ def select(tasks: list[dict[str, Any]], settings: Settings) -> tuple[list[int], 
     ]
     if settings.all_tasks:
         return candidates, []
+    if created is None:
+        created = [_created(task) for task in tasks]
     newest: dict[tuple[str, ...], tuple[Instant, list[int]]] = {}
     for i in candidates:
-        metadata = tasks[i]["metadata"]
-        key = addon_key(metadata)
-        created = parse_instant(metadata["createTimeStamp"])
-        assert created is not None, "prepare() refuses a time that does not parse"
+        key = addon_key(tasks[i]["metadata"])
         best = newest.get(key)
-        if best is None or created > best[0]:
-            newest[key] = (created, [i])
-        elif created == best[0]:
+        if best is None or created[i] > best[0]:
+            newest[key] = (created[i], [i])
+        elif created[i] == best[0]:
             best[1].append(i)
     keep = {i for _, indices in newest.values() for i in indices}
     return [i for i in candidates if i in keep], [i for i in candidates if i not in keep]
@@ -185,18 +187,26 @@ def addon_key(metadata: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def _refuse_future_times(tasks: list[dict[str, Any]], layout: Layout, now: Instant) -> None:
-    """A check created after now cannot be judged as the newest: the clock or the data is wrong."""
+def _created(task: dict[str, Any]) -> Instant:
+    created = parse_instant(task["metadata"]["createTimeStamp"])
+    assert created is not None, "prepare() refuses a time that does not parse"
+    return created
+
+
+def _creation_times(tasks: list[dict[str, Any]], layout: Layout, now: Instant) -> list[Instant]:
+    """Each task's creation time. A check created after now cannot be judged as the newest:
+    the clock or the data is wrong, so that is invalid input."""
     latest = now.plus(CLOCK_SKEW_SECONDS)
-    for i, task in enumerate(tasks):
-        text = task["metadata"]["createTimeStamp"]
-        created = parse_instant(text)
-        if created is not None and created > latest:
+    times = [_created(task) for task in tasks]
+    for i, created in enumerate(times):
+        if created > latest:
+            text = tasks[i]["metadata"]["createTimeStamp"]
             raise InvalidInput(
                 f"{layout.task_path(i)}.metadata.createTimeStamp: {text!r} lies more than "
                 f"{CLOCK_SKEW_SECONDS // 60} minutes after now ({now.isoformat()}); "
                 "check the clock, or --now"
             )
+    return times
 
 
 def _nothing_to_judge(tasks: list[dict[str, Any]], settings: Settings) -> str:
