@@ -92,7 +92,8 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--enforcement",
             multiple=True,
             metavar="POLICY_ID=LEVEL",
-            help="Change a policy's level: advisory, soft-mandatory or hard-mandatory.",
+            help="Change a policy's level: advisory, soft-mandatory or hard-mandatory "
+            "(a hard-mandatory policy cannot be lowered).",
         ),
         click.option(
             "--fail-on",
@@ -115,7 +116,8 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--allow-empty",
             is_flag=True,
-            help="Pass when nothing is left to judge (default: incomplete, exit 5).",
+            help="Pass when the response lists no task at all (default: incomplete, exit 5); "
+            "--addon/--type matching nothing stays incomplete.",
         ),
         click.option(
             "--strict-schema",
@@ -127,7 +129,8 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
             metavar="RFC3339",
             envvar="GATE_NOW",
             show_envvar=True,
-            help="The current time, for reproducible runs (waiver expiry, freshness).",
+            help="The current time, for reproducible runs (waiver expiry, freshness); a task "
+            "created more than 5 minutes after it is invalid input.",
         ),
         click.option("--junit", metavar="PATH", help="Write a JUnit XML report."),
         click.option(

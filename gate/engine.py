@@ -1,20 +1,30 @@
-"""Evaluation: (tasks, policies, waivers, settings) -> Report. Pure: no I/O, no clock, no click.
+"""Evaluation: (prepared tasks, Config) -> Report. Pure: no I/O, no clock, no click.
 
-The engine decides which tasks are judged (by default the newest per add-on instance and check
-type), finds what is still running, runs every policy and turns each raw finding into an outcome
-through enforcement levels, overrides, waivers and ``--fail-on``.
+:func:`make_config` checks everything that does not depend on the response (levels, overrides,
+waivers, parameters) once, before any input is read, so a configuration error is reported as
+such whatever is wrong with the input. :func:`evaluate` then decides which tasks are judged (by
+default the newest per add-on and check type), finds what is still running, runs every policy
+and the built-in rules, and turns each raw finding into an outcome through enforcement levels,
+overrides, waivers and ``--fail-on``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from gate.errors import ConfigError
+from gate.errors import ConfigError, InvalidInput
 from gate.operators import MISSING, coerce
-from gate.policy import Condition, Context, Policy, getter
+from gate.policy import (
+    BUILTIN_FAILED_WITHOUT_RISKS,
+    BUILTIN_IDS,
+    BUILTIN_PRECHECK_TARGET_VERSION,
+    Condition,
+    Context,
+    Policy,
+    getter,
+)
 from gate.report import (
     Enforcement,
     Finding,
@@ -29,17 +39,29 @@ from gate.report import (
     decide,
 )
 from gate.schema import Layout
-from gate.timeutil import parse_expiry, parse_timestamp
+from gate.timeutil import CLOCK_SKEW_SECONDS, Instant, parse_expiry, parse_instant
+
+__all__ = [
+    "BUILTIN_FAILED_WITHOUT_RISKS",
+    "BUILTIN_PRECHECK_TARGET_VERSION",
+    "FINISHED",
+    "Config",
+    "Settings",
+    "check_waivers",
+    "evaluate",
+    "finished",
+    "make_config",
+    "select",
+]
 
 FINISHED = ("Failed", "Success")
-BUILTIN_FAILED_WITHOUT_RISKS = "check-failed-without-risks"
 
 Check = Callable[[Context], bool]
 
 
 @dataclass(frozen=True)
 class Settings:
-    now: datetime
+    now: Instant
     params: dict[str, str] = field(default_factory=dict)
     all_tasks: bool = False
     addons: frozenset[str] = frozenset()
@@ -52,35 +74,56 @@ class Settings:
     cluster: str = ""  # --cluster-id: labels the report and selects cluster-bound waivers
 
 
+@dataclass(frozen=True)
+class Config:
+    """Everything a run judges with, checked by :func:`make_config`; judge with it many times."""
+
+    policies: tuple[Policy, ...]
+    waivers: tuple[Waiver, ...]
+    settings: Settings
+    infos: tuple[PolicyInfo, ...]
+
+    @property
+    def levels(self) -> dict[str, Enforcement]:
+        return {info.id: info.enforcement for info in self.infos}
+
+
+def make_config(
+    policies: Sequence[Policy], waivers: Sequence[Waiver], settings: Settings
+) -> Config:
+    """Check levels, overrides, waivers and parameters; raise ConfigError on the first problem."""
+    infos = _policy_infos(policies, settings)
+    check_waivers(waivers, {info.id: info.enforcement for info in infos})
+    _check_params(policies, settings.params)
+    return Config(tuple(policies), tuple(waivers), settings, infos)
+
+
 def evaluate(
     tasks: list[dict[str, Any]],
     layout: Layout,
-    policies: Sequence[Policy],
-    waivers: Sequence[Waiver],
-    settings: Settings,
+    config: Config,
     source: str = "",
     notes: Sequence[str] = (),
 ) -> Report:
-    infos = _policy_infos(policies, settings)
-    levels = {info.id: info.enforcement for info in infos}
-    check_waivers(waivers, levels)
-    judged_idx, superseded_idx = select(tasks, settings)
+    settings, waivers = config.settings, config.waivers
+    created = _creation_times(tasks, layout, settings.now)
+    judged_idx, superseded_idx = select(tasks, settings, created)
     refs = _task_refs(tasks, layout, judged_idx, superseded_idx)
     judged = [(i, tasks[i], refs[i]) for i in judged_idx]
 
-    raw: list[_Raw] = list(_builtin_findings(judged, layout))
-    raw.extend(_Evaluator(policies, judged, layout, settings).run())
-    findings, used = _outcomes(raw, levels, waivers, settings)
+    raw = [item for rule in BUILTIN_RULES.values() for item in rule(judged, layout, settings)]
+    raw.extend(_Evaluator(config.policies, judged, layout, settings).run())
+    findings, used = _outcomes(raw, config.levels, waivers, settings)
 
     pending = _pending(judged, layout)
-    if not judged and not settings.allow_empty:
+    if not judged and not (settings.allow_empty and not tasks):
         pending.append(Pending(_nothing_to_judge(tasks, settings), "items"))
     expired = tuple(w for w in waivers if _expired(w, settings.now))
     report_findings = tuple(findings)
     return Report(
         verdict=decide(report_findings, tuple(pending)),
         source=source,
-        policies=infos,
+        policies=config.infos,
         judged=tuple(ref for _, _, ref in judged),
         superseded=tuple(refs[i] for i in superseded_idx),
         findings=report_findings,
@@ -98,8 +141,16 @@ def evaluate(
 # --- which tasks are judged -------------------------------------------------------------------
 
 
-def select(tasks: list[dict[str, Any]], settings: Settings) -> tuple[list[int], list[int]]:
-    """(judged, superseded) task indices, each in document order."""
+def select(
+    tasks: list[dict[str, Any]], settings: Settings, created: Sequence[Instant] | None = None
+) -> tuple[list[int], list[int]]:
+    """(judged, superseded) task indices, each in document order; ``created`` are the tasks'
+    creation times when the caller has them already.
+
+    By default only the newest task of each add-on (:func:`addon_key`) is judged. Times are
+    compared exactly (:class:`~gate.timeutil.Instant`); tasks created at the same instant
+    cannot be ordered, so all of them are judged: choosing one could hide a worse one.
+    """
     candidates = [
         i
         for i, task in enumerate(tasks)
@@ -108,20 +159,54 @@ def select(tasks: list[dict[str, Any]], settings: Settings) -> tuple[list[int], 
     ]
     if settings.all_tasks:
         return candidates, []
-    newest: dict[tuple[str, str], tuple[datetime, int]] = {}
+    if created is None:
+        created = [_created(task) for task in tasks]
+    newest: dict[tuple[str, ...], tuple[Instant, list[int]]] = {}
     for i in candidates:
-        metadata = tasks[i]["metadata"]
-        key = (
-            metadata.get("addonInstanceID") or "template:" + metadata["addonTemplateName"],
-            metadata["type"],
-        )
-        created = parse_timestamp(metadata["createTimeStamp"])
-        assert created is not None, "prepare() refuses a time that does not parse"
+        key = addon_key(tasks[i]["metadata"])
         best = newest.get(key)
-        if best is None or created >= best[0]:
-            newest[key] = (created, i)
-    keep = {i for _, i in newest.values()}
+        if best is None or created[i] > best[0]:
+            newest[key] = (created[i], [i])
+        elif created[i] == best[0]:
+            best[1].append(i)
+    keep = {i for _, indices in newest.values() for i in indices}
     return [i for i in candidates if i in keep], [i for i in candidates if i not in keep]
+
+
+def addon_key(metadata: dict[str, Any]) -> tuple[str, ...]:
+    """What makes two tasks checks of the same add-on: a newer one supersedes an older one.
+
+    Everything that names the add-on is part of it, so an instance ID shared by two templates,
+    or a task that names its instance and one that does not, never supersede each other.
+    """
+    return (
+        metadata["addonTemplateName"],
+        metadata.get("addonInstanceID") or "",
+        metadata.get("addonInstanceName") or "",
+        metadata["type"],
+    )
+
+
+def _created(task: dict[str, Any]) -> Instant:
+    created = parse_instant(task["metadata"]["createTimeStamp"])
+    assert created is not None, "prepare() refuses a time that does not parse"
+    return created
+
+
+def _creation_times(tasks: list[dict[str, Any]], layout: Layout, now: Instant) -> list[Instant]:
+    """Each task's creation time. A check created after now cannot be judged as the newest:
+    the clock or the data is wrong, so that is invalid input."""
+    latest = now.plus(CLOCK_SKEW_SECONDS)
+    times = [_created(task) for task in tasks]
+    for i, created in enumerate(times):
+        if created > latest:
+            text = tasks[i]["metadata"]["createTimeStamp"]
+            raise InvalidInput(
+                f"{layout.task_path(i)}.metadata.createTimeStamp: {text!r} lies more than "
+                f"{CLOCK_SKEW_SECONDS // 60} minutes after now ({now.isoformat()}); "
+                "check the clock, or --now"
+            )
+    return times
 
 
 def _nothing_to_judge(tasks: list[dict[str, Any]], settings: Settings) -> str:
@@ -155,8 +240,8 @@ def _task_refs(
         metadata = _meta(tasks, i)
         name = plain[i]
         if len(instances[name]) > 1:
-            instance = metadata.get("addonInstanceName") or metadata.get("addonInstanceID", "")
-            name = f"{metadata['addonTemplateName']}@{instance} ({metadata['type']})"
+            instance = metadata.get("addonInstanceName") or metadata.get("addonInstanceID")
+            name = f"{metadata['addonTemplateName']}@{instance or '?'} ({metadata['type']})"
         seen[name] = seen.get(name, 0) + 1
         refs[i] = _task_ref(
             tasks[i], layout.task_path(i), name if seen[name] == 1 else f"{name} #{seen[name]}"
@@ -223,18 +308,23 @@ def _risks(task: dict[str, Any]) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True, slots=True)
 class _Raw:
-    """A condition that did not hold, before enforcement, overrides and waivers."""
+    """A condition that did not hold, before enforcement, overrides and waivers.
+
+    ``policy`` is None for a built-in rule; ``builtin`` then names it.
+    """
 
     policy: Policy | None
     message: str
     path: str
     task: TaskRef | None
     risk: RiskRef | None
+    builtin: str = ""
 
 
-def _builtin_findings(
-    judged: list[tuple[int, dict[str, Any], TaskRef]], layout: Layout
-) -> Iterator[_Raw]:
+Judged = list[tuple[int, dict[str, Any], TaskRef]]
+
+
+def _failed_without_risks(judged: Judged, layout: Layout, settings: Settings) -> Iterator[_Raw]:
     """A Failed task must say why: a failed risk. Without one, nothing can vouch for the add-on."""
     for _, task, ref in judged:
         if task["status"]["status"] != "Failed":
@@ -252,7 +342,17 @@ def _builtin_findings(
             ref.path + ".status",
             ref,
             None,
+            BUILTIN_FAILED_WITHOUT_RISKS,
         )
+
+
+# The built-in rules: hard-mandatory, not files, their IDs reserved (gate.policy.BUILTIN_IDS).
+# A new one is a function of the judged tasks here (yielding _Raw with builtin=its ID), and its
+# ID in BUILTIN_IDS; levels, waivers, overrides and reports then treat it like the others.
+BuiltinRule = Callable[[Judged, Layout, Settings], Iterator[_Raw]]
+BUILTIN_RULES: dict[str, BuiltinRule] = {
+    BUILTIN_FAILED_WITHOUT_RISKS: _failed_without_risks,
+}
 
 
 class _Evaluator:
@@ -274,7 +374,6 @@ class _Evaluator:
             (p, self.compile_all(p.match), [(c, self.compile(c)) for c in p.assertions])
             for p in policies
         ]
-        self._require_params(policies)
 
     def run(self) -> Iterator[_Raw]:
         by_scope: dict[str, list[Any]] = {"risk": [], "task": [], "cluster": []}
@@ -285,33 +384,39 @@ class _Evaluator:
         for i, task, ref in self.judged:
             ctx: Context = {"task": task}
             for policy, match, asserts in task_rules:
-                if match(ctx):
-                    for condition, check in asserts:
-                        if not check(ctx):
-                            yield self.raw(policy, condition, ctx, ref, None, ref.path)
+                try:
+                    if match(ctx):
+                        for condition, check in asserts:
+                            if not check(ctx):
+                                yield self.raw(policy, condition, ctx, ref, None, ref.path)
+                except _MissingParam as missing:
+                    yield _Raw(policy, f"{ref.name}: {missing}", ref.path, ref, None)
             if not risk_rules:
                 continue
             for j, risk in enumerate(_risks(task)):
                 ctx = {"task": task, "risk": risk}
                 for policy, match, asserts in risk_rules:
-                    if match(ctx):
-                        for condition, check in asserts:
-                            if not check(ctx):
-                                path = layout.risk_path(i, j)
-                                risk_ref = RiskRef(
-                                    risk["riskName"],
-                                    risk["level"],
-                                    risk["status"],
-                                    risk.get("message", ""),
-                                    path,
-                                )
-                                yield self.raw(policy, condition, ctx, ref, risk_ref, path)
+                    try:
+                        if match(ctx):
+                            for condition, check in asserts:
+                                if not check(ctx):
+                                    path = layout.risk_path(i, j)
+                                    risk_ref = _risk_ref(risk, path)
+                                    yield self.raw(policy, condition, ctx, ref, risk_ref, path)
+                    except _MissingParam as missing:
+                        path = layout.risk_path(i, j)
+                        yield _Raw(
+                            policy, f"{ref.name}: {missing}", path, ref, _risk_ref(risk, path)
+                        )
         for policy, match, asserts in by_scope["cluster"]:
             ctx = {}
-            if match(ctx):
-                for condition, check in asserts:
-                    if not check(ctx):
-                        yield self.raw(policy, condition, ctx, None, None, "items")
+            try:
+                if match(ctx):
+                    for condition, check in asserts:
+                        if not check(ctx):
+                            yield self.raw(policy, condition, ctx, None, None, "items")
+            except _MissingParam as missing:
+                yield _Raw(policy, str(missing), "items", None, None)
 
     # compiling a condition into one closure keeps the per-risk cost to a call or two
     def compile(self, condition: Condition) -> Check:
@@ -369,10 +474,8 @@ class _Evaluator:
         if raw is MISSING:
             if value.default is not MISSING:
                 return value.default
-            raise ConfigError(
-                f"line {condition.line}: --param {value.param} (or {value.param}.{addon}) "
-                "is needed and was not given"
-            )
+            wanted = f"{value.param}.{addon} (or {value.param})" if addon else value.param
+            raise _MissingParam(f"policy cannot be judged: no --param {wanted} is given")
         op = condition.op
         assert op is not None
         key = (op.name, raw)
@@ -382,16 +485,6 @@ class _Evaluator:
             except ValueError as exc:
                 raise ConfigError(f"--param {value.param}: {exc}") from None
         return self._coerced[key]
-
-    def _require_params(self, policies: Sequence[Policy]) -> None:
-        """Fail before judging when a parameter without default was never given at all."""
-        given = {key.split(".")[0] for key in self.settings.params}
-        for policy in policies:
-            for name, has_default in policy.params():
-                if not has_default and name not in given:
-                    raise ConfigError(
-                        f"{policy.file}:{policy.line}: policy {policy.id} needs --param {name}=..."
-                    )
 
     def raw(
         self,
@@ -421,6 +514,17 @@ class _Evaluator:
         if task is not None and template is None:
             message = f"{task.name}: {message}"
         return _Raw(policy, message, path, task, risk)
+
+
+class _MissingParam(Exception):
+    """A per-add-on parameter was given for other add-ons only: a finding, not a crash.
+
+    A parameter nobody gave at all is refused by make_config before the input is read.
+    """
+
+
+def _risk_ref(risk: dict[str, Any], path: str) -> RiskRef:
+    return RiskRef(risk["riskName"], risk["level"], risk["status"], risk.get("message", ""), path)
 
 
 _DIRECT: dict[str, Callable[[str, str, Any], Check]] = {
@@ -465,18 +569,28 @@ def _plain(value: Any) -> Any:
 
 
 def _policy_infos(policies: Sequence[Policy], settings: Settings) -> tuple[PolicyInfo, ...]:
-    ids = {p.id for p in policies}
-    for policy_id in settings.enforcement:
-        if policy_id not in ids:
-            raise ConfigError(f"--enforcement {policy_id}: no such policy ({_known(ids)})")
+    by_id = {p.id: p for p in policies}
+    for policy_id, (level, _) in settings.enforcement.items():
+        flag = f"--enforcement {policy_id}={level}"
+        if policy_id in BUILTIN_IDS:
+            raise ConfigError(f"{flag}: {policy_id} is a built-in hard-mandatory rule")
+        if policy_id not in by_id:
+            raise ConfigError(f"{flag}: no such policy ({_known(by_id)})")
+        policy = by_id[policy_id]
+        # a pipeline may tighten a hard rule's neighbours, never loosen the rule itself
+        if policy.enforcement is Enforcement.HARD and level is not Enforcement.HARD:
+            raise ConfigError(
+                f"{flag}: {policy_id} is hard-mandatory ({policy.file}:{policy.line}) "
+                "and cannot be lowered"
+            )
     infos = []
     for p in policies:
         level, source = settings.enforcement.get(p.id, (p.enforcement, f"{p.file}:{p.line}"))
         infos.append(PolicyInfo(p.id, p.title, p.scope, level, source, p.file, p.line))
-    levels = {info.id: info.enforcement for info in infos}
+    levels = {**{info.id: info.enforcement for info in infos}, **_BUILTIN_LEVELS}
     for override in settings.overrides:
         if override.policy not in levels:
-            raise ConfigError(f"--override {override.policy}: no such policy ({_known(ids)})")
+            raise ConfigError(f"--override {override.policy}: no such policy ({_known(by_id)})")
         if levels[override.policy] is Enforcement.HARD:
             raise ConfigError(
                 f"--override {override.policy}: a hard-mandatory policy cannot be overridden"
@@ -484,13 +598,40 @@ def _policy_infos(policies: Sequence[Policy], settings: Settings) -> tuple[Polic
     return tuple(infos)
 
 
-def _known(ids: set[str]) -> str:
+_BUILTIN_LEVELS = dict.fromkeys(BUILTIN_IDS, Enforcement.HARD)
+
+
+def _known(ids: Iterable[str]) -> str:
     return "known: " + ", ".join(sorted(ids))
 
 
+def _check_params(policies: Sequence[Policy], params: dict[str, str]) -> None:
+    """Every parameter a policy reads is given (or has a default), and each value given fits.
+
+    Checked before the input is read, so a bad value is an error even when nothing is judged.
+    """
+    for policy in policies:
+        for condition in policy.param_conditions():
+            name, op = condition.value.param, condition.op
+            assert op is not None, "only operator values name a parameter"
+            given = {k: v for k, v in params.items() if k == name or k.startswith(name + ".")}
+            if not given and condition.value.default is MISSING:
+                raise ConfigError(
+                    f"{policy.file}:{policy.line}: policy {policy.id} needs --param {name}=..."
+                )
+            for key, raw in given.items():
+                try:
+                    coerce(op, raw)
+                except ValueError as exc:
+                    raise ConfigError(
+                        f"--param {key}={raw}: {exc} (policy {policy.id}, "
+                        f"{policy.file}:{condition.line})"
+                    ) from None
+
+
 def check_waivers(waivers: Sequence[Waiver], levels: dict[str, Enforcement]) -> None:
-    """A hard-mandatory policy, the built-in check included, cannot be waived."""
-    levels = {**levels, BUILTIN_FAILED_WITHOUT_RISKS: Enforcement.HARD}
+    """A hard-mandatory policy, the built-in rules included, cannot be waived."""
+    levels = {**levels, **_BUILTIN_LEVELS}
     for waiver in waivers:
         if levels.get(waiver.policy) is Enforcement.HARD:
             raise ConfigError(
@@ -498,7 +639,7 @@ def check_waivers(waivers: Sequence[Waiver], levels: dict[str, Enforcement]) -> 
             )
 
 
-def _expired(waiver: Waiver, now: datetime) -> bool:
+def _expired(waiver: Waiver, now: Instant) -> bool:
     moment = parse_expiry(waiver.expires)
     return moment is None or moment <= now
 
@@ -519,7 +660,7 @@ def _outcomes(
         if item.policy is None:
             findings.append(
                 Finding(
-                    BUILTIN_FAILED_WITHOUT_RISKS,
+                    item.builtin,
                     Enforcement.HARD,
                     Outcome.BLOCKING,
                     item.message,

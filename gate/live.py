@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from gate.api.auth import AkSkAuth, TokenAuth
 from gate.api.client import Answer, CceClient, Retry, redact, tls_context
-from gate.engine import Settings, finished, select
+from gate.engine import Config, Settings, finished, select
 from gate.errors import ConfigError, InvalidInput
 from gate.files import atomic_write
 from gate.report import ErrorInfo, Pending, Report, decide
@@ -362,7 +362,7 @@ def _first_set(environ: Mapping[str, str], names: Sequence[str]) -> str | None:
 
 
 def _check(options: CheckOptions, live: LiveOptions, trail: _Trail) -> Report:
-    settings, policies, waivers = configure(options)
+    config = configure(options)
     client, pacing = _connect(live, trail)
     with client:
 
@@ -377,11 +377,11 @@ def _check(options: CheckOptions, live: LiveOptions, trail: _Trail) -> Report:
 
         def look(answer: Answer) -> _Look:
             prepared = prepare(answer.data, trail.source, options.strict_schema)
-            judged, _ = select(prepared.tasks, settings)
+            judged, _ = select(prepared.tasks, config.settings)
             return _Look.of([prepared.tasks[i] for i in judged])
 
         answer = _poll(fetch, look, live, pacing, trail) if live.wait else fetch()
-    return judge(_document(answer), trail.source, options, settings, policies, waivers)
+    return judge(_document(answer), trail.source, options, config)
 
 
 # --- precheck ------------------------------------------------------------------------------------
@@ -403,8 +403,7 @@ def _precheck(
     wanted = _parse_targets(targets)
     if options.task_type not in (None, UPGRADE):
         raise ConfigError(f"--type {options.task_type}: precheck starts {UPGRADE} checks only")
-    settings, policies, waivers = configure(options)
-    settings = _with_target_params(settings, wanted)
+    config = configure(options, lambda settings: _with_target_params(settings, wanted))
     client, pacing = _connect(live, trail)
     with client:
         chosen = _choose_instances(client.list_addons(), wanted, client.cluster_id, trail)
@@ -440,7 +439,7 @@ def _precheck(
             return tracker.look(prepared.tasks)
 
         answer = _poll(fetch, look, live, pacing, trail)
-    return _judge_created(answer, tracker, options, settings, policies, waivers, trail)
+    return _judge_created(answer, tracker, options, config, trail)
 
 
 def _parse_targets(targets: Sequence[str]) -> dict[str, str]:
@@ -625,9 +624,7 @@ def _judge_created(
     answer: Answer,
     tracker: _Tracker,
     options: CheckOptions,
-    settings: Settings,
-    policies: Any,
-    waivers: Any,
+    config: Config,
     trail: _Trail,
 ) -> Report:
     """Judge exactly the created tasks; any not listed keeps the verdict from passing."""
@@ -642,7 +639,7 @@ def _judge_created(
     }
     created = ", ".join(f"{t.name} {tracker.ids.get(t.uid, '?')}" for t in tracker.chosen)
     trail.notes.append(f"judged the checks started by this run: {created}")
-    report = judge(document, trail.source, options, settings, policies, waivers)
+    report = judge(document, trail.source, options, config)
     missing = tuple(tracker.missing())
     if not missing:
         return replace(report, notes=(*prepared.notes, *report.notes))

@@ -7,13 +7,14 @@ prints it and a test keeps every operator documented with a passing and a failin
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
-from gate.timeutil import parse_timestamp
+from gate.timeutil import CLOCK_SKEW_SECONDS, Instant, parse_instant
 
 
 class _Missing:
@@ -29,20 +30,22 @@ MISSING: Any = _Missing()
 @dataclass(frozen=True, slots=True)
 class Operator:
     name: str
-    test: Callable[[Any, Any, datetime], bool]
+    test: Callable[[Any, Any, Instant], bool]
     value: str  # what the policy must give: "any", "list", "number", "regex", "bool"
     doc: str
 
 
-def _number(value: Any) -> float | None:
+def _number(value: Any) -> int | float | None:
+    """The value if it is a number. Ints stay ints: comparing one with a float is exact in
+    Python, while converting a 400-digit int to float overflows."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        return value
     return None
 
 
-def equals(actual: Any, expected: Any, now: datetime) -> bool:
+def equals(actual: Any, expected: Any, now: Instant) -> bool:
     """The field equals the value.
 
     Passes: ``{field: risk.level, equals: Fatal}`` on a risk whose level is ``Fatal``.
@@ -51,7 +54,7 @@ def equals(actual: Any, expected: Any, now: datetime) -> bool:
     return actual is not MISSING and actual == expected
 
 
-def not_equals(actual: Any, expected: Any, now: datetime) -> bool:
+def not_equals(actual: Any, expected: Any, now: Instant) -> bool:
     """The field is absent or differs from the value.
 
     Passes: ``{field: risk.status, notEquals: Failed}`` on a risk whose status is ``Success``.
@@ -60,7 +63,7 @@ def not_equals(actual: Any, expected: Any, now: datetime) -> bool:
     return actual is MISSING or actual != expected
 
 
-def in_(actual: Any, expected: Any, now: datetime) -> bool:
+def in_(actual: Any, expected: Any, now: Instant) -> bool:
     """The field equals one of the listed values.
 
     Passes: ``{field: task.status.status, in: [Success, Failed]}`` on a finished task.
@@ -69,7 +72,7 @@ def in_(actual: Any, expected: Any, now: datetime) -> bool:
     return actual is not MISSING and actual in expected
 
 
-def not_in(actual: Any, expected: Any, now: datetime) -> bool:
+def not_in(actual: Any, expected: Any, now: Instant) -> bool:
     """The field is absent or equals none of the listed values.
 
     Passes: ``{field: risk.riskName, notIn: [AddonStatus]}`` on the ``AddonValidate`` risk.
@@ -78,7 +81,7 @@ def not_in(actual: Any, expected: Any, now: datetime) -> bool:
     return actual is MISSING or actual not in expected
 
 
-def matches(actual: Any, expected: Any, now: datetime) -> bool:
+def matches(actual: Any, expected: Any, now: Instant) -> bool:
     """The field is a string in which the regular expression (Python syntax) finds a match.
 
     Passes: ``{field: risk.message, matches: parameterSyncStrategy}`` on a message naming it.
@@ -87,7 +90,7 @@ def matches(actual: Any, expected: Any, now: datetime) -> bool:
     return isinstance(actual, str) and expected.search(actual) is not None
 
 
-def exists(actual: Any, expected: Any, now: datetime) -> bool:
+def exists(actual: Any, expected: Any, now: Instant) -> bool:
     """The field is present (``exists: true``) or absent (``exists: false``).
 
     Passes: ``{field: task.spec.addonTargetVersion, exists: true}`` on an upgrade check.
@@ -96,7 +99,7 @@ def exists(actual: Any, expected: Any, now: datetime) -> bool:
     return (actual is not MISSING) is bool(expected)
 
 
-def at_least(actual: Any, expected: Any, now: datetime) -> bool:
+def at_least(actual: Any, expected: Any, now: Instant) -> bool:
     """The field (or the ``count``) is a number no smaller than the value.
 
     Passes: ``{count: risks, where: [{field: risk.riskName, equals: AddonStatus}], atLeast: 1}``
@@ -107,7 +110,7 @@ def at_least(actual: Any, expected: Any, now: datetime) -> bool:
     return number is not None and number >= expected
 
 
-def at_most(actual: Any, expected: Any, now: datetime) -> bool:
+def at_most(actual: Any, expected: Any, now: Instant) -> bool:
     """The field (or the ``count``) is a number no larger than the value.
 
     Passes: ``{count: risks, where: [...], atMost: 3}`` when three or fewer risks match.
@@ -117,19 +120,23 @@ def at_most(actual: Any, expected: Any, now: datetime) -> bool:
     return number is not None and number <= expected
 
 
-def within_hours(actual: Any, expected: Any, now: datetime) -> bool:
+def within_hours(actual: Any, expected: Any, now: Instant) -> bool:
     """The field is an RFC 3339 time at most this many hours before now (``--now`` fixes now).
 
     Passes: ``{field: task.metadata.createTimeStamp, withinHours: 24}`` on a check made an hour ago.
-    Fails: the same condition on a check made two days ago, or on a field that is not a time.
+    Fails: the same condition on a check made two days ago, on a time more than five minutes
+    after now (a clock is wrong), or on a field that is not a time.
     """
     if not isinstance(actual, str):
         return False
-    moment = parse_timestamp(actual)
+    moment = parse_instant(actual)
     if moment is None:
         return False
-    age = (now - moment).total_seconds() / 3600
-    return bool(age <= expected)
+    age = now.hours_after(moment)
+    return bool(-_SKEW_HOURS <= age <= expected)
+
+
+_SKEW_HOURS = Fraction(CLOCK_SKEW_SECONDS, 3600)  # exact: a float would shave the edge
 
 
 OPERATORS: dict[str, Operator] = {
@@ -154,15 +161,23 @@ def coerce(op: Operator, value: Any) -> Any:
     Raises ValueError with a plain sentence when the value does not fit the operator.
     """
     if op.value == "number":
+        number = _number(value)
         if isinstance(value, str):
             try:
-                return float(value)
+                number = float(value)
             except ValueError:
-                raise ValueError(f"{op.name} needs a number, got {value!r}") from None
-        number = _number(value)
+                number = None
+        # nan compares false with everything and inf with nothing useful: both would make a
+        # condition silently always or never hold
+        try:
+            finite = number is not None and math.isfinite(number)
+        except OverflowError:  # an int too large for a float
+            finite = False
         if number is None:
-            raise ValueError(f"{op.name} needs a number, got {value!r}")
-        return number
+            raise ValueError(f"{op.name} needs a number, got {_clip(value)}")
+        if not finite:
+            raise ValueError(f"{op.name} needs a finite number, got {_clip(value)}")
+        return float(number)
     if op.value == "regex":
         if not isinstance(value, str):
             raise ValueError(f"{op.name} needs a regular expression string, got {value!r}")
@@ -183,6 +198,14 @@ def coerce(op: Operator, value: Any) -> Any:
             raise ValueError(f"{op.name} needs true or false, got {value!r}")
         return value
     return value
+
+
+def _clip(value: Any) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's digit limit for str()
+        return "a number with too many digits"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def reference() -> str:

@@ -27,6 +27,13 @@ Getter = Callable[[Context], Any]
 SCOPE_ROOTS = {"risk": {"task", "risk"}, "task": {"task"}, "cluster": set()}
 COUNT_ROOTS = {"risks": {"task", "risk"}, "tasks": {"task"}}
 TEMPLATE_NAMES = {"addon", "instance", "type", "target", "actual", "expected", "count", "policy"}
+# IDs of the rules built into the engine: no policy file may take them, nor any ID that starts
+# with RESERVED_PREFIX (kept free for built-ins to come), so a finding's ID always says which
+# rule made it.
+BUILTIN_FAILED_WITHOUT_RISKS = "check-failed-without-risks"
+BUILTIN_PRECHECK_TARGET_VERSION = "precheck-target-version"
+BUILTIN_IDS = (BUILTIN_FAILED_WITHOUT_RISKS, BUILTIN_PRECHECK_TARGET_VERSION)
+RESERVED_PREFIX = "gate-"
 _SEVERITY = [Enforcement.HARD, Enforcement.SOFT, Enforcement.ADVISORY]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
@@ -82,14 +89,14 @@ class Policy:
     file: str
     line: int
 
-    def params(self) -> list[tuple[str, bool]]:
-        """(name, has default) of every parameter the policy reads."""
-        found: list[tuple[str, bool]] = []
+    def param_conditions(self) -> list[Condition]:
+        """Every condition whose value comes from a --param, nested ones included."""
+        found: list[Condition] = []
         stack = list(self.match + self.assertions)
         while stack:
             condition = stack.pop()
             if condition.value.param:
-                found.append((condition.value.param, condition.value.default is not MISSING))
+                found.append(condition)
             stack.extend(condition.where + condition.any)
         return found
 
@@ -174,9 +181,16 @@ def compile_policy(document: Document) -> Policy:
             for i, raw in enumerate(spec.get(key, []))
         )
 
+    name = data["metadata"]["name"]
+    if name in BUILTIN_IDS or name.startswith(RESERVED_PREFIX):
+        raise document.error(
+            ["metadata", "name"],
+            f"{name!r} is reserved for gate's built-in rules "
+            f"({', '.join(BUILTIN_IDS)} and every ID starting with {RESERVED_PREFIX!r})",
+        )
     message = spec.get("message")
     return Policy(
-        id=data["metadata"]["name"],
+        id=name,
         title=data["metadata"].get("title", data["metadata"]["name"]),
         description=data["metadata"].get("description", ""),
         enforcement=Enforcement(spec["enforcement"]),

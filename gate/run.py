@@ -1,8 +1,10 @@
 """The one entry point the CLI calls: options in, Report out.
 
-Loading order follows the exit-code precedence (configuration, then the API, then the input), and
-every GateError or unexpected exception becomes a Report carrying the error, so the reports the
-pipeline asked for are written even when no verdict could be reached.
+Loading order follows the exit-code precedence: :func:`configure` loads and checks every piece of
+configuration (policies, waivers, parameters and their values, overrides, levels) into one
+:class:`~gate.engine.Config` before the API is asked or the input is read; then the input is read
+and judged with it. Every GateError or unexpected exception becomes a Report carrying the error,
+so the reports the pipeline asked for are written even when no verdict could be reached.
 """
 
 from __future__ import annotations
@@ -12,17 +14,16 @@ import os
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gate.engine import Settings, check_waivers, evaluate
+from gate.engine import Config, Settings, check_waivers, evaluate, make_config
 from gate.errors import ConfigError, GateError
 from gate.policy import load_policies
 from gate.report import Enforcement, ErrorInfo, Override, Report, Verdict
 from gate.schema import prepare
 from gate.source import read_response
-from gate.timeutil import parse_timestamp, utc_now
+from gate.timeutil import Instant, parse_instant, utc_now
 from gate.waivers import load_waivers
 from gate.yamlfile import load_documents
 
@@ -82,36 +83,29 @@ def error_report(exc: GateError, source: str = "") -> Report:
 
 
 def _check(options: CheckOptions) -> Report:
-    settings, policies, waivers = configure(options)
+    config = configure(options)
     if options.input is None:
         raise ConfigError("--input is required (the saved ListAddonPrecheckTasks response)")
     document = read_response(options.input)
     name = "<stdin>" if options.input == "-" else options.input
-    return judge(document, name, options, settings, policies, waivers)
+    return judge(document, name, options, config)
 
 
-def judge(
-    document: Any,
-    name: str,
-    options: CheckOptions,
-    settings: Settings,
-    policies: Any,
-    waivers: Any,
-) -> Report:
+def judge(document: Any, name: str, options: CheckOptions, config: Config) -> Report:
+    """Validate and normalise a response, then judge it with an already checked Config."""
     prepared = prepare(document, name, options.strict_schema)
-    return evaluate(
-        prepared.tasks,
-        prepared.layout,
-        policies,
-        waivers,
-        settings,
-        source=name,
-        notes=prepared.notes,
-    )
+    return evaluate(prepared.tasks, prepared.layout, config, source=name, notes=prepared.notes)
 
 
-def configure(options: CheckOptions) -> tuple[Settings, Any, Any]:
-    """Everything that does not depend on the response: settings, policies, waivers."""
+def configure(
+    options: CheckOptions, adjust: Callable[[Settings], Settings] | None = None
+) -> Config:
+    """Everything that does not depend on the response, loaded and checked: policies, waivers,
+    settings, levels, overrides and parameter values.
+
+    ``adjust`` changes the settings before they are checked (``gate precheck`` adds the target
+    versions it was given as parameters).
+    """
     policies = load_policies(options.policies)
     waivers = load_waivers(options.waivers) if options.waivers else []
     settings = Settings(
@@ -129,13 +123,13 @@ def configure(options: CheckOptions) -> tuple[Settings, Any, Any]:
             for key, value in _pairs("--enforcement", options.enforcement).items()
         },
     )
-    return settings, policies, waivers
+    return make_config(policies, waivers, adjust(settings) if adjust else settings)
 
 
-def _now(text: str | None) -> datetime:
+def _now(text: str | None) -> Instant:
     if not text:
-        return utc_now()
-    moment = parse_timestamp(text)
+        return Instant.of(utc_now())
+    moment = parse_instant(text)
     if moment is None:
         raise ConfigError(f"--now {text!r}: not an RFC 3339 time with an offset")
     return moment
@@ -147,7 +141,11 @@ def _pairs(flag: str, items: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ConfigError(f"{flag} {item!r}: expected KEY=VALUE")
-        pairs[key.strip()] = value
+        key = key.strip()
+        if key in pairs:
+            # the last one winning would let one flag silently undo another
+            raise ConfigError(f"{flag} {key}: given twice")
+        pairs[key] = value
     return pairs
 
 

@@ -831,7 +831,7 @@ def test_codequality_fingerprints_ignore_task_ids_times_and_messages(tmp_path: P
     first.write_text(json.dumps(data))
     item = data["items"][0]
     item["metadata"]["taskID"] = "another-task-id"
-    item["metadata"]["createTimeStamp"] = "2025-08-06T09:00:00+08:00"
+    item["metadata"]["createTimeStamp"] = "2025-08-06T07:00:00+08:00"
     for risk in item["status"]["riskList"]:
         risk["message"] = "a different message"
     second = tmp_path / "second.json"

@@ -8,10 +8,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate.engine import Settings, evaluate
+from gate.engine import Settings, evaluate, make_config
 from gate.policy import load_policies
 from gate.report import Verdict
 from gate.schema import prepare
+from gate.timeutil import Instant
 
 POLICIES = load_policies([])
 STATUSES = ["Init", "Running", "Failed", "Success"]
@@ -67,10 +68,9 @@ def test_verdict_never_passes_what_it_should_not(
     drawn: list[dict[str, Any]], all_tasks: bool
 ) -> None:
     prepared = prepare(response(drawn), "r.json", strict=False)
-    now = datetime(2025, 8, 6, tzinfo=UTC)
-    report = evaluate(
-        prepared.tasks, prepared.layout, POLICIES, [], Settings(now=now, all_tasks=all_tasks)
-    )
+    now = Instant.of(datetime(2025, 8, 6, tzinfo=UTC))
+    config = make_config(POLICIES, [], Settings(now=now, all_tasks=all_tasks))
+    report = evaluate(prepared.tasks, prepared.layout, config)
     judged = [prepared.tasks[int(t.task_id.split("-")[1])] for t in report.judged]
     judged_risks = [r for t in judged for r in t["status"]["riskList"]]
 
@@ -94,15 +94,13 @@ def test_verdict_never_passes_what_it_should_not(
     assert len(report.judged) + len(report.superseded) == len(drawn)
     if all_tasks:
         assert len(report.judged) == len(drawn)
-    # exactly one judged task per (instance or template, type) by default
-    keys = [(t.addon, t.instance, t.type) for t in report.judged]
+    # by default: every task at the newest instant of its add-on (template, instance, type)
     if not all_tasks:
-        assert len(keys) == len(
-            {
-                (
-                    t["metadata"].get("addonInstanceID") or t["metadata"]["addonTemplateName"],
-                    t["metadata"]["type"],
-                )
-                for t in prepared.tasks
-            }
+        newest: dict[tuple[str, str, str], int] = {}
+        for t in drawn:
+            key = (t["addon"], t["instance"], t["type"])
+            newest[key] = max(newest.get(key, -1), t["hour"])
+        expected = sum(
+            1 for t in drawn if newest[(t["addon"], t["instance"], t["type"])] == t["hour"]
         )
+        assert len(report.judged) == expected

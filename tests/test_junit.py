@@ -73,7 +73,7 @@ def test_names_are_stable_across_runs(tmp_path: Path, monkeypatch: pytest.Monkey
     second = first.replace(
         "8ca259cc-553b-11e9-926f-0255ac101a31", "11111111-2222-4333-8444-555555555555"
     )
-    second = second.replace("2025-08-05T17:10:44.648388", "2025-09-01T08:00:00.000001")
+    second = second.replace("2025-08-05T17:10:44.648388", "2025-08-05T20:00:00.000001")
     names = []
     for i, text in enumerate((first, second)):
         response = tmp_path / f"r{i}.json"

@@ -18,7 +18,7 @@ from gate.run import CheckOptions, configure, guarded, judge
 
 EXAMPLE = json.loads((ROOT / "examples" / "blocked-coredns.json").read_text())
 OPTIONS = CheckOptions(now=NOW)
-SETTINGS, POLICIES, WAIVERS = configure(OPTIONS)
+CONFIG = configure(OPTIONS)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -49,7 +49,7 @@ def test_any_mutation_of_a_response_gets_a_documented_verdict(
     path: tuple[Any, ...], value: Any, delete: bool
 ) -> None:
     document = mutated(EXAMPLE, path, value, delete)
-    report = guarded(lambda: judge(document, "r.json", OPTIONS, SETTINGS, POLICIES, WAIVERS))
+    report = guarded(lambda: judge(document, "r.json", OPTIONS, CONFIG))
     assert report.verdict is not Verdict.INTERNAL_ERROR, report.error
     # the example holds a failed Fatal risk: unless the mutation reached it, it still blocks
     if report.verdict is Verdict.PASS:
@@ -60,7 +60,7 @@ def test_any_mutation_of_a_response_gets_a_documented_verdict(
 @settings(max_examples=200, deadline=None)
 @given(json_values)
 def test_any_json_document_gets_a_documented_verdict(document: Any) -> None:
-    report = guarded(lambda: judge(document, "r.json", OPTIONS, SETTINGS, POLICIES, WAIVERS))
+    report = guarded(lambda: judge(document, "r.json", OPTIONS, CONFIG))
     assert report.verdict in (Verdict.INVALID_INPUT, Verdict.INCOMPLETE), report.error
 
 
