@@ -132,6 +132,7 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--codequality", metavar="PATH", help="Write a GitLab Code Quality report (JSON)."
         ),
+        click.option("--sarif", metavar="PATH", help="Write a SARIF 2.1.0 report (code scanning)."),
         click.option(
             "--color/--no-color",
             default=None,
@@ -334,7 +335,7 @@ class _Progress:
             self.open = False
 
 
-_OUTPUT_FLAGS = ("junit", "json_path", "markdown", "codequality", "color")
+_OUTPUT_FLAGS = ("junit", "json_path", "markdown", "codequality", "sarif", "color")
 
 
 def finish(report: Report, flags: dict[str, Any]) -> None:
