@@ -342,11 +342,13 @@ def test_action_on_the_blocked_example(tmp_path: Path) -> None:
         policies="policies",
         markdown="gate-report/summary.md",
         codequality="gate-report/codequality.json",
+        sarif="gate-report/report.sarif",
     )
     assert result.code == 1, result.stderr
     assert result.outputs_text == (
         "verdict=blocked\nexit-code=1\nblocking=2\nadvisory=0\nwaived=0\noverridden=0\n"
         "junit-path=gate-report/junit.xml\njson-path=gate-report/report.json\n"
+        "sarif-path=gate-report/report.sarif\n"
     )
     assert result.summary.startswith("Output of an earlier step\n## ⛔ gate: BLOCKED (exit 1)\n")
     written = (result.workspace / "gate-report" / "summary.md").read_text(encoding="utf-8")
@@ -388,6 +390,7 @@ def test_action_on_a_waived_case(tmp_path: Path) -> None:
         "overridden": "0",
         "junit-path": "gate-report/junit.xml",
         "json-path": "gate-report/report.json",
+        "sarif-path": "",
     }
     # A waived finding is no annotation of its own: one notice counts it.
     assert result.annotations == [
@@ -417,6 +420,7 @@ def test_action_on_a_passing_case(tmp_path: Path) -> None:
         "overridden": "0",
         "junit-path": "gate-report/junit.xml",
         "json-path": "",
+        "sarif-path": "",
     }
     assert result.annotations == []
     assert "| everest (addonUpgrade) | 2.4.50 | Success | 0 | 0 | 0 | 0 |" in result.summary
@@ -453,7 +457,14 @@ def test_action_lets_an_incomplete_result_pass_only_when_asked(tmp_path: Path) -
     assert passing.code == 0
     assert passing.outputs["verdict"] == "incomplete"
     assert passing.outputs["exit-code"] == "5"
+    # the step passes, so nothing in it is an error: the same annotations, as warnings
+    assert passing.annotations[0].startswith("::warning title=gate%3A 1 check(s) not finished::")
+    assert [a.split("::")[2] for a in passing.annotations[:-1]] == [
+        a.split("::")[2] for a in failing.annotations
+    ]
+    assert not [a for a in passing.annotations if a.startswith("::error")]
     assert passing.annotations[-1].startswith("::warning title=gate::The check results are")
+    assert "## ⏳ gate: INCOMPLETE (exit 5)" in passing.summary
 
 
 def test_action_writes_outputs_when_gate_stops_before_a_verdict(tmp_path: Path) -> None:
@@ -464,7 +475,16 @@ def test_action_writes_outputs_when_gate_stops_before_a_verdict(tmp_path: Path) 
     assert result.outputs["verdict"] == "config-error"
     assert result.outputs["exit-code"] == "2"
     assert result.outputs["junit-path"] == ""
+    # outputs, summary and annotation give the same verdict, and name the usage error
     assert "## ❌ gate: CONFIG-ERROR (exit 2)" in result.summary
+    assert "gate stopped before reaching a verdict: Error: Invalid value for '--fail-on'" in (
+        result.summary
+    )
+    (annotation,) = result.annotations
+    assert annotation.startswith(
+        "::error title=gate%3A config-error (exit 2)::Error: Invalid value for '--fail-on'"
+    )
+    assert "Error: Invalid value for '--fail-on'" in result.stderr  # still in the log, as it came
 
 
 def test_action_passes_list_inputs_as_separate_arguments(tmp_path: Path) -> None:
