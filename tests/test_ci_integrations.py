@@ -89,56 +89,6 @@ def test_workflow_validates_against_the_github_workflows_schema(path: Path) -> N
     assert "ok -- validation done" in result.stdout
 
 
-def component_documents() -> list[Any]:
-    return list(yaml.safe_load_all((ROOT / "templates" / "gate.yml").read_text(encoding="utf-8")))
-
-
-def test_each_document_of_the_gitlab_component_validates(tmp_path: Path) -> None:
-    # The CI schema describes one file; the component is two documents (the `spec:` header, then
-    # the jobs), each a valid file on its own, so each is checked separately.
-    header, jobs = component_documents()
-    assert set(header) == {"spec"} and header["spec"]["inputs"]
-    paths = []
-    for name, document in (("header.yml", header), ("jobs.yml", jobs)):
-        path = tmp_path / name
-        path.write_text(yaml.safe_dump(document), encoding="utf-8")
-        paths.append(path)
-    result = check_jsonschema("vendor.gitlab-ci", *paths)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_the_gitlab_schema_really_checks_the_component_job(tmp_path: Path) -> None:
-    """A control: the job document is not waved through as unknown keys."""
-    _, jobs = component_documents()
-    (job,) = jobs.values()
-    job["allow_failure"] = "sometimes"
-    path = tmp_path / "jobs.yml"
-    path.write_text(yaml.safe_dump(jobs), encoding="utf-8")
-    result = check_jsonschema("vendor.gitlab-ci", path)
-    assert result.returncode == 1
-    assert "allow_failure" in result.stdout
-
-
-def test_the_component_job_uses_every_input_and_publishes_the_reports() -> None:
-    header, jobs = component_documents()
-    text = (ROOT / "templates" / "gate.yml").read_text(encoding="utf-8").split("\n---\n", 1)[1]
-    used = set(re.findall(r"\$\[\[ inputs\.([\w-]+) \]\]", text))
-    assert used == set(header["spec"]["inputs"])
-    (job,) = jobs.values()
-    assert job["artifacts"]["when"] == "always"
-    assert set(job["artifacts"]["reports"]) == {"junit", "codequality", "dotenv"}
-
-
-def test_the_gitlab_example_pipeline_validates() -> None:
-    path = ROOT / "examples" / "gitlab" / "pre-upgrade.gitlab-ci.yml"
-    result = check_jsonschema("vendor.gitlab-ci", path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    pipeline = load_yaml(path)
-    assert pipeline["stages"] == ["precheck", "gate", "upgrade"]
-    assert pipeline["gate"]["allow_failure"] == {"exit_codes": [5]}
-    assert any("GATE_VERDICT" in line for line in pipeline["upgrade"]["script"])
-
-
 ZIZMOR_TARGETS = [ROOT / "action.yml", *WORKFLOWS, ROOT / ".pre-commit-hooks.yaml"]
 
 
@@ -503,52 +453,6 @@ def test_action_passes_list_inputs_as_separate_arguments(tmp_path: Path) -> None
     assert "--addon coredns --addon everest --addon kube-proxy" in result.stdout
     report = json.loads((result.workspace / "gate-report" / "report.json").read_text())
     assert report["params"] == {"note": f"a b $(touch {marker}) `touch {marker}`"}
-
-
-# --- the GitLab component's script, run as a runner would run it --------------------------------
-
-
-def test_component_script_on_the_blocked_example(tmp_path: Path) -> None:
-    header, jobs = component_documents()
-    (job,) = jobs.values()
-    inputs = {name: item.get("default", "") for name, item in header["spec"]["inputs"].items()}
-    inputs["response"] = "response.json"
-
-    def interpolate(value: str) -> str:
-        def one(match: re.Match[str]) -> str:
-            kind, name = match.group(1), match.group(2)
-            if kind == "component":
-                return "0" * 40
-            item = inputs[name]
-            return str(item).lower() if isinstance(item, bool) else str(item)
-
-        return re.sub(r"\$\[\[ (inputs|component)\.([\w-]+) \]\]", one, value)
-
-    shutil.copy(EXAMPLE, tmp_path / "response.json")
-    env = {key: interpolate(str(value)) for key, value in job["variables"].items()}
-    env.update(PATH=os.environ["PATH"], HOME=str(tmp_path), GATE_VENV=str(BIN.parent), GATE_NOW=NOW)
-    env["GITLAB_USER_LOGIN"] = "gl-user"
-    # GitLab's bash executor runs the script lines with -e and pipefail.
-    result = subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 1, result.stdout + result.stderr
-    reports = tmp_path / inputs["report-dir"]
-    assert (reports / "gate.env").read_text() == (
-        "GATE_VERDICT=blocked\nGATE_EXIT_CODE=1\nGATE_BLOCKING=2\nGATE_ADVISORY=0\n"
-        "GATE_WAIVED=0\nGATE_OVERRIDDEN=0\n"
-    )
-    for name in ("junit.xml", "report.json", "summary.md"):
-        assert (reports / name).stat().st_size > 0, name
-    validate_codequality(reports / "codequality.json")
-    for kind, path in job["artifacts"]["reports"].items():
-        assert (tmp_path / interpolate(path)).exists(), kind
 
 
 # --- Markdown summary ---------------------------------------------------------------------------
