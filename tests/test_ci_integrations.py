@@ -670,6 +670,22 @@ def test_error_report_is_one_annotation_at_the_file_it_names() -> None:
     ]
 
 
+def test_a_yaml_error_is_annotated_at_its_file_line_and_column() -> None:
+    report = Report(
+        verdict=Verdict.CONFIG_ERROR,
+        source="response.json",
+        error=ErrorInfo(Verdict.CONFIG_ERROR, "gate/p.yaml:4:5: invalid YAML: did not find ','"),
+    )
+    (line,) = github.annotation_lines(report)
+    assert line.startswith("::error file=gate/p.yaml,line=4,col=5,title=gate%3A config-error")
+    live = Report(
+        verdict=Verdict.API_ERROR,
+        source="https://cce.example.com cluster c",
+        error=ErrorInfo(Verdict.API_ERROR, "the API answered 401"),
+    )
+    assert github.annotation_lines(live)[0].startswith("::error title=gate%3A api-error (exit 4)::")
+
+
 def test_ci_integrations_appends_summary_outputs_and_echoes(tmp_path: Path) -> None:
     summary, outputs = tmp_path / "summary.md", tmp_path / "output"
     summary.write_text("earlier, no newline", encoding="utf-8")
