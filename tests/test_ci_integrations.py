@@ -232,7 +232,9 @@ class ActionRun:
         return (self.workspace / "runner" / "summary.md").read_text(encoding="utf-8")
 
 
-def run_action(tmp_path: Path, files: dict[str, Path], **given: str) -> ActionRun:
+def run_action(
+    tmp_path: Path, files: dict[str, Path], bin_dir: Path = BIN, **given: str
+) -> ActionRun:
     """Run the action's gate step with bash; the install step is replaced by this test's venv."""
     spec = action()
     inputs = {name: str(item.get("default", "")) for name, item in spec["inputs"].items()}
@@ -268,7 +270,7 @@ def run_action(tmp_path: Path, files: dict[str, Path], **given: str) -> ActionRu
         "GITHUB_STEP_SUMMARY": str(runner / "summary.md"),
         "RUNNER_TEMP": str(runner),
         "GATE_NOW": NOW,
-        **step_env(step, inputs, {"bin": str(BIN)}),
+        **step_env(step, inputs, {"bin": str(bin_dir)}),
     }
     # GitHub runs `shell: bash` steps as `bash --noprofile --norc -eo pipefail {0}`.
     result = subprocess.run(
@@ -435,6 +437,21 @@ def test_action_writes_outputs_when_gate_stops_before_a_verdict(tmp_path: Path) 
         "::error title=gate%3A config-error (exit 2)::Error: Invalid value for '--fail-on'"
     )
     assert "Error: Invalid value for '--fail-on'" in result.stderr  # still in the log, as it came
+
+
+def test_action_reports_a_failed_install_as_what_it_is(tmp_path: Path) -> None:
+    result = run_action(
+        tmp_path, {"response.json": EXAMPLE}, bin_dir=tmp_path / "no-venv", response="response.json"
+    )
+    assert result.code == 7
+    assert result.outputs["verdict"] == "install-error"
+    assert result.outputs["exit-code"] == "7"
+    assert "## ❌ gate: INSTALL-ERROR (exit 7)" in result.summary
+    (annotation,) = result.annotations
+    assert annotation == (
+        "::error title=gate%3A install-error (exit 7)::gate could not be installed (see the "
+        "install step)"
+    )
 
 
 def test_action_passes_list_inputs_as_separate_arguments(tmp_path: Path) -> None:
