@@ -1,20 +1,22 @@
 """Code Quality locations and fingerprints: the file and line a problem is about, one fingerprint
-per problem, the same from run to run. (Schema validation and severities: test_ci_integrations.)"""
+per problem, the same from run to run. Then the schema, severities and fingerprints of whole runs."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ci_support import EXAMPLE, GOLDEN, cli_run, make_finding, make_report, validate_codequality
 from click.testing import CliRunner
 from helpers import CLI_ENV, NOW, ROOT
-from test_ci_integrations import validate_codequality
 
 from gate import run
 from gate.cli import cli
-from gate.report import Pending, Report, Verdict
+from gate.report import Enforcement, Outcome, Pending, Report, Verdict
 from gate.reporters import codequality
 
 CASES = "tests/cases"
@@ -86,3 +88,119 @@ def test_a_live_finding_is_located_at_its_policy_rule() -> None:
         {"path": "gate/policies/default/no-fatal-risks.yaml", "lines": {"begin": 2}},
         {"path": "gate/policies/default/addon-status-must-pass.yaml", "lines": {"begin": 2}},
     ]
+
+
+# --- schema, severities, fingerprints ---------------------------------------------------------
+
+CODEQUALITY_CASES = {
+    "blocked": (GOLDEN["blocked"], 1),
+    "waived": (GOLDEN["waived"], 0),
+    "passing": (["check", "-i", "tests/ci/passing-response.json"], 0),
+    "config-error": (GOLDEN["config-error"], 2),
+    "examples": (
+        [
+            "check",
+            "-i",
+            "examples/blocked-coredns.json",
+            "--policy",
+            "policies/examples",
+            "--param",
+            "target_version=3.0.4",
+        ],
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CODEQUALITY_CASES))
+def test_codequality_report_validates(name: str, tmp_path: Path) -> None:
+    args, expected = CODEQUALITY_CASES[name]
+    out = tmp_path / "cq.json"
+    code, output = cli_run([*args, "--codequality", str(out)])
+    assert code == expected, output
+    issues = validate_codequality(out)
+    if name == "passing":
+        assert issues == []
+    else:
+        assert issues
+
+
+def test_codequality_of_the_blocked_example() -> None:
+    report = run.check(run.CheckOptions(input=str(EXAMPLE), now=NOW))
+    issues = json.loads(codequality.render(report))
+    assert [(i["check_name"], i["severity"], i["location"]) for i in issues] == [
+        (
+            "no-fatal-risks",
+            "blocker",
+            {"path": "gate/policies/default/no-fatal-risks.yaml", "lines": {"begin": 2}},
+        ),
+        (
+            "addon-status-must-pass",
+            "critical",
+            {"path": "gate/policies/default/addon-status-must-pass.yaml", "lines": {"begin": 2}},
+        ),
+    ]
+    assert all(re.fullmatch("[0-9a-f]{64}", i["fingerprint"]) for i in issues)
+
+
+def test_codequality_fingerprints_ignore_task_ids_times_and_messages(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLE.read_text())
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(data))
+    item = data["items"][0]
+    item["metadata"]["taskID"] = "another-task-id"
+    item["metadata"]["createTimeStamp"] = "2025-08-06T09:00:00+08:00"
+    for risk in item["status"]["riskList"]:
+        risk["message"] = "a different message"
+    second = tmp_path / "second.json"
+    second.write_text(json.dumps(data))
+
+    def fingerprints(path: Path) -> dict[str, str]:
+        report = run.check(run.CheckOptions(input=str(path), now=NOW))
+        return {i["check_name"]: i["fingerprint"] for i in codequality.as_data(report)}
+
+    assert fingerprints(first) == fingerprints(second)
+    item["metadata"]["addonInstanceName"] = "cceaddon-coredns-2"
+    second.write_text(json.dumps(data))
+    changed = fingerprints(second)
+    assert all(changed[name] != value for name, value in fingerprints(first).items())
+
+    def in_cluster(cluster: str) -> dict[str, str]:
+        report = run.check(run.CheckOptions(input=str(first), now=NOW, cluster=cluster))
+        return {i["check_name"]: i["fingerprint"] for i in codequality.as_data(report)}
+
+    assert in_cluster("cluster-a") == in_cluster("cluster-a")
+    assert all(in_cluster("cluster-b")[k] != v for k, v in in_cluster("cluster-a").items())
+
+
+@pytest.mark.parametrize(
+    ("outcome", "enforcement", "level", "severity"),
+    [
+        (Outcome.BLOCKING, Enforcement.HARD, "Fatal", "blocker"),
+        (Outcome.BLOCKING, Enforcement.SOFT, "Warning", "critical"),
+        (Outcome.BLOCKING, Enforcement.ADVISORY, "Warning", "critical"),
+        (Outcome.ADVISORY, Enforcement.ADVISORY, "Warning", "minor"),
+        (Outcome.ADVISORY, Enforcement.ADVISORY, "Fatal", "major"),
+        (Outcome.WAIVED, Enforcement.SOFT, "Fatal", "info"),
+        (Outcome.OVERRIDDEN, Enforcement.SOFT, "Warning", "info"),
+    ],
+)
+def test_codequality_severity(
+    outcome: Outcome, enforcement: Enforcement, level: str, severity: str
+) -> None:
+    assert codequality.severity(make_finding(outcome, enforcement, level=level)) == severity
+
+
+def test_codequality_keeps_findings_with_the_same_identity_apart() -> None:
+    twice = (make_finding(risk=False), make_finding(risk=False))
+    issues = codequality.as_data(make_report(twice))
+    assert len({i["fingerprint"] for i in issues}) == 2
+
+
+def test_codequality_of_an_incomplete_result_is_not_empty() -> None:
+    report = Report(
+        verdict=Verdict.INCOMPLETE, pending=(Pending("coredns: still Running", "items[0]"),)
+    )
+    (issue,) = codequality.as_data(report)
+    assert issue["check_name"] == "gate/incomplete"
+    assert issue["severity"] == "critical"

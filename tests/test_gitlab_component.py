@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 import yaml
+from ci_support import CI, EXAMPLE, check_jsonschema, validate_codequality
 from helpers import NOW, ROOT
-from test_ci_integrations import CI, EXAMPLE, check_jsonschema, validate_codequality
 
 from gate import __version__
 

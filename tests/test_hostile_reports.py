@@ -10,11 +10,11 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from ci_support import validate_codequality
 from click.testing import CliRunner
 from helpers import CLI_ENV, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_ci_integrations import validate_codequality
 from test_sarif import validate
 
 from gate.cli import cli

@@ -7,6 +7,7 @@ from pathlib import Path
 import junitparser
 import pytest
 import xmlschema
+from ci_support import GOLDEN, SCHEMAS, cli_run
 from click.testing import CliRunner
 from helpers import CLI_ENV, ROOT
 from test_cases import CASES
@@ -371,3 +372,28 @@ def test_an_error_names_itself_in_the_message(
     assert error.message == (
         f"config-error: {c}/policy.yaml:4:5: invalid YAML: did not find expected ',' or '}}'"
     )
+
+
+# --- the vendored JUnit XSD ---------------------------------------------------------------------
+
+JUNIT_XSD = xmlschema.XMLSchema(str(SCHEMAS / "junit-10.xsd"))
+
+
+@pytest.mark.parametrize("name", ["blocked", "waived", "config-error"])
+def test_gate_junit_validates_against_junit_10_xsd(name: str, tmp_path: Path) -> None:
+    out = tmp_path / "junit.xml"
+    cli_run([*GOLDEN[name], "--junit", str(out)])
+    JUNIT_XSD.validate(str(out))
+
+
+def test_junit_10_xsd_rejects_junit_xml_raw_output() -> None:
+    """The traps CI-CONVENTIONS.md records: `disabled` on suites and float sums as times."""
+    raw = (
+        '<testsuites disabled="0" tests="2" time="0.015"><testsuite disabled="0" name="s" '
+        'tests="2" time="0.015000000000000003"><testcase name="a" time="0.005000"/>'
+        "</testsuite></testsuites>"
+    )
+    errors = list(JUNIT_XSD.iter_errors(raw))
+    reasons = " ".join(str(e.reason) for e in errors)
+    assert "disabled" in reasons
+    assert any("0.015000000000000003" in str(e) for e in errors)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from helpers import ROOT
 
 from gate.reporters import codequality, junit, sarif
@@ -27,3 +29,11 @@ def test_the_ci_page_links_the_reports_page() -> None:
     ci = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
     assert "(reports.md#sarif)" in ci and "(reports.md#code-quality)" in ci
     assert "## SARIF (`--sarif`)" in TEXT and "## Code Quality (`--codequality`)" in TEXT
+
+
+def test_docs_cover_every_exit_code_and_both_ci_systems() -> None:
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    for code in range(7):
+        assert re.search(rf"^\| {code} \|", text, re.MULTILINE), code
+    for needle in ("uses: cce-addon-gate/gate@", "component: $CI_SERVER_FQDN/", "exit_codes"):
+        assert needle in text, needle

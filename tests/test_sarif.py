@@ -13,10 +13,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+from ci_support import make_finding
 from click.testing import CliRunner
 from helpers import CLI_ENV, NOW, ROOT
 from test_cases import CASES
-from test_ci_integrations import make_finding
 
 from gate import run
 from gate.cli import cli

@@ -44,7 +44,8 @@ def identity(finding: Finding, cluster: str = "") -> str:
 
 def fingerprint(*parts: str) -> str:
     """A stable SHA-256 of the parts (an identity, or what names an error)."""
-    return hashlib.sha256(SEPARATOR.join(parts).encode("utf-8")).hexdigest()
+    # A name from the API may hold a lone surrogate (JSON allows "\ud800"): hashed, not refused.
+    return hashlib.sha256(SEPARATOR.join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def fingerprints(report: Report) -> list[str]:
