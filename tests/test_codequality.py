@@ -1,5 +1,6 @@
 """Code Quality locations and fingerprints: the file and line a problem is about, one fingerprint
-per problem, the same from run to run. Then the schema, severities and fingerprints of whole runs."""
+per problem, the same from run to run. Then the schema, severities and fingerprints of whole
+runs."""
 
 from __future__ import annotations
 

@@ -339,3 +339,19 @@ def test_job_installs_from_the_source_it_is_given(
     assert args[-1] == expected.format(token=token, v=__version__)
     assert token not in job.log
     assert job.dotenv["GATE_VERDICT"] == "install-error"
+
+
+def test_the_include_snippets_of_the_docs_validate(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = [
+        b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if b.startswith("include:")
+    ]
+    assert len(blocks) >= 3
+    paths = []
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"snippet-{i}.yml"
+        # a pipeline needs a job of its own besides the included ones
+        path.write_text(block + "other:\n  script: [echo]\n", encoding="utf-8")
+        paths.append(path)
+    result = check_jsonschema("vendor.gitlab-ci", *paths)
+    assert result.returncode == 0, result.stdout + result.stderr
