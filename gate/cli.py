@@ -147,6 +147,7 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--codequality", metavar="PATH", help="Write a GitLab Code Quality report (JSON)."
         ),
+        click.option("--sarif", metavar="PATH", help="Write a SARIF 2.1.0 report (code scanning)."),
         click.option(
             "--color/--no-color",
             default=None,
@@ -361,7 +362,7 @@ class _Progress:
         return run
 
 
-_OUTPUT_FLAGS = ("junit", "json_path", "markdown", "codequality", "color")
+_OUTPUT_FLAGS = ("junit", "json_path", "markdown", "codequality", "sarif", "color")
 
 
 def _console() -> Console:

@@ -11,12 +11,14 @@ with a count of what was cut.
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from enum import Enum
 from typing import Any, TypeVar
 
-__all__ = ["clip", "displayable", "visible"]
+__all__ = ["clip", "cut", "displayable", "one_line", "shown", "visible"]
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_LINE_BREAKS = {"\n", "\t"}
 
 T = TypeVar("T")
 
@@ -25,7 +27,24 @@ def visible(text: str) -> str:
     """``text`` on one line, with every non-printable character written as its escape."""
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+    return "".join(ch if _inert(ch) else _escape(ch) for ch in text)
+
+
+def shown(text: str) -> str:
+    """Like :func:`visible`, but new lines and tabs stay (for the bodies of reports)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch in _LINE_BREAKS or _inert(ch) else _escape(ch) for ch in text)
+
+
+def one_line(text: str) -> str:
+    """:func:`shown` on one line: runs of blanks (tabs, new lines) become one space."""
+    return " ".join(shown(text).split())
+
+
+def _inert(ch: str) -> bool:
+    # a space of another width (U+3000 in a Chinese message) shows as a space and does nothing
+    return ch.isprintable() or unicodedata.category(ch) == "Zs"
 
 
 def _escape(ch: str) -> str:
@@ -44,6 +63,11 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def displayable(value: T, limit: int) -> T:

@@ -19,6 +19,7 @@ REPORTERS: dict[str, str] = {
     "junit": "gate.reporters.junit",
     "markdown": "gate.reporters.markdown",
     "codequality": "gate.reporters.codequality",
+    "sarif": "gate.reporters.sarif",
 }
 # report name -> the CLI flag (keyword) that gives its path
 FLAGS: dict[str, str] = {
@@ -26,6 +27,7 @@ FLAGS: dict[str, str] = {
     "json": "json_path",
     "markdown": "markdown",
     "codequality": "codequality",
+    "sarif": "sarif",
 }
 
 

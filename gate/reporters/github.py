@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from gate.display import visible
 from gate.report import Finding, Outcome, PolicyInfo, Report, Verdict
-from gate.reporters.markdown import error_location, most_severe_first
+from gate.reporters.identity import NO_FILE, error_at
+from gate.reporters.markdown import most_severe_first
 
 MAX_PER_LEVEL = 10
 
@@ -27,13 +28,17 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def command(level: str, message: str, *, file: str = "", line: int = 0, title: str = "") -> str:
+def command(
+    level: str, message: str, *, file: str = "", line: int = 0, col: int = 0, title: str = ""
+) -> str:
     """One ``::level prop=value,...::message`` line."""
     properties = []
     if file:
         properties.append(f"file={escape_property(file)}")
         if line > 0:
             properties.append(f"line={line}")
+            if col > 0:
+                properties.append(f"col={col}")
     if title:
         properties.append(f"title={escape_property(title)}")
     head = f"::{level} {','.join(properties)}" if properties else f"::{level}"
@@ -123,11 +128,12 @@ def _rest(report: Report, extra_errors: int, extra_warnings: int) -> str:
 def _error_annotation(report: Report) -> str:
     assert report.error is not None
     message = "\n".join((report.error.message, *report.error.details[:20]))
-    file, line = error_location(report.error.message) or ("", 0)
+    file, line, column = error_at(report, report.error)
     return command(
         "error",
         message,
-        file=file.removeprefix("./"),
-        line=line,
+        file="" if file == NO_FILE else file,
+        line=line if file != NO_FILE else 0,
+        col=column,
         title=f"gate: {report.verdict.value} (exit {report.exit_code})",
     )
