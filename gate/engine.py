@@ -16,6 +16,7 @@ from gate.errors import ConfigError
 from gate.operators import MISSING, coerce
 from gate.policy import Condition, Context, Policy, getter
 from gate.report import (
+    BUILTIN_FILE,
     Enforcement,
     Finding,
     Outcome,
@@ -33,6 +34,7 @@ from gate.timeutil import parse_expiry, parse_timestamp
 
 FINISHED = ("Failed", "Success")
 BUILTIN_FAILED_WITHOUT_RISKS = "check-failed-without-risks"
+BUILTIN_TARGET_VERSION = "precheck-target-version"
 
 Check = Callable[[Context], bool]
 
@@ -50,6 +52,8 @@ class Settings:
     # policy id -> (level, where it came from) for levels the pipeline changed
     enforcement: dict[str, tuple[Enforcement, str]] = field(default_factory=dict)
     cluster: str = ""  # --cluster-id: labels the report and selects cluster-bound waivers
+    # gate precheck: add-on template -> the target version its check was started for
+    expected_targets: dict[str, str] = field(default_factory=dict)
 
 
 def evaluate(
@@ -69,6 +73,7 @@ def evaluate(
     judged = [(i, tasks[i], refs[i]) for i in judged_idx]
 
     raw: list[_Raw] = list(_builtin_findings(judged, layout))
+    raw.extend(_target_version_findings(judged, settings))
     raw.extend(_Evaluator(policies, judged, layout, settings).run())
     findings, used = _outcomes(raw, levels, waivers, settings)
 
@@ -230,6 +235,41 @@ class _Raw:
     path: str
     task: TaskRef | None
     risk: RiskRef | None
+    builtin: str = BUILTIN_FAILED_WITHOUT_RISKS  # which built-in rule, when policy is None
+
+
+def _target_version_findings(
+    judged: list[tuple[int, dict[str, Any], TaskRef]], settings: Settings
+) -> Iterator[_Raw]:
+    """A precheck task must be for the version asked for: a check of another says nothing."""
+    for _, task, ref in judged:
+        expected = settings.expected_targets.get(ref.addon)
+        if expected is None:
+            continue
+        actual = (task.get("spec") or {}).get("addonTargetVersion")
+        if actual == expected:
+            continue
+        shown = "reports no target version" if actual is None else f"is for {actual!r}"
+        yield _Raw(
+            None,
+            f"{ref.name}: the check {shown}, not for {expected!r} as asked",
+            ref.path + ".spec.addonTargetVersion",
+            ref,
+            None,
+            BUILTIN_TARGET_VERSION,
+        )
+
+
+def _target_version_info() -> PolicyInfo:
+    return PolicyInfo(
+        BUILTIN_TARGET_VERSION,
+        "The check was run for the target version asked for",
+        "task",
+        Enforcement.HARD,
+        "built-in",
+        f"{BUILTIN_FILE}builtin/{BUILTIN_TARGET_VERSION}",
+        0,
+    )
 
 
 def _builtin_findings(
@@ -473,6 +513,8 @@ def _policy_infos(policies: Sequence[Policy], settings: Settings) -> tuple[Polic
     for p in policies:
         level, source = settings.enforcement.get(p.id, (p.enforcement, f"{p.file}:{p.line}"))
         infos.append(PolicyInfo(p.id, p.title, p.scope, level, source, p.file, p.line))
+    if settings.expected_targets:
+        infos.append(_target_version_info())
     levels = {info.id: info.enforcement for info in infos}
     for override in settings.overrides:
         if override.policy not in levels:
@@ -490,7 +532,11 @@ def _known(ids: set[str]) -> str:
 
 def check_waivers(waivers: Sequence[Waiver], levels: dict[str, Enforcement]) -> None:
     """A hard-mandatory policy, the built-in check included, cannot be waived."""
-    levels = {**levels, BUILTIN_FAILED_WITHOUT_RISKS: Enforcement.HARD}
+    levels = {
+        **levels,
+        BUILTIN_FAILED_WITHOUT_RISKS: Enforcement.HARD,
+        BUILTIN_TARGET_VERSION: Enforcement.HARD,
+    }
     for waiver in waivers:
         if levels.get(waiver.policy) is Enforcement.HARD:
             raise ConfigError(
@@ -519,7 +565,7 @@ def _outcomes(
         if item.policy is None:
             findings.append(
                 Finding(
-                    BUILTIN_FAILED_WITHOUT_RISKS,
+                    item.builtin,
                     Enforcement.HARD,
                     Outcome.BLOCKING,
                     item.message,

@@ -302,7 +302,7 @@ def test_precheck_finds_new_tasks_when_the_create_answer_has_no_ids(
     judged = {t["addon"]: t["task_id"] for t in run.report["tasks"]["judged"]}
     assert judged == created
     assert "(task ID not returned)" in run.stderr
-    assert any("carries no task ID for coredns, everest" in n for n in run.report["notes"])
+    assert any("carries no usable task ID for coredns, everest" in n for n in run.report["notes"])
 
 
 def test_precheck_target_version_policy_needs_no_param(fake_cce: FakeCCE, tmp_path: Path) -> None:
@@ -582,7 +582,7 @@ def test_pacing_from_the_environment() -> None:
     assert live.Pacing.from_environ({}) == live.Pacing()
     fast = live.Pacing.from_environ(FAST)
     assert (fast.poll_interval, fast.poll_max) == (0.01, 0.075)
-    assert (fast.retry_delay, fast.retry_max, fast.read_timeout) == (0.001, 0.016, 2.0)
+    assert (fast.retry_delay, fast.retry_max, fast.request_timeout) == (0.001, 0.016, 2.0)
 
 
 # --- waiting, with an injected clock ---------------------------------------------------------
@@ -645,7 +645,7 @@ FAULTS: dict[str, tuple[list[Fault], int, str]] = {
     "slow": (
         [Fault(kind="delay", seconds=3, times=99)],
         4,
-        "within the read timeout (gave up after",
+        "within 0.3 s (gave up after",
     ),
 }
 
