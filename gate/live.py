@@ -88,8 +88,8 @@ GRACE = 5.0
 # A task found by listing (no ID in the create answer) must be created after the request was
 # sent; the clocks of CI and CCE may differ by as much as the gateway itself allows.
 CLOCK_SKEW = timedelta(minutes=15)
-# After an ambiguous create answer: listings to look for the check before giving up.
-_CONFIRM_LISTINGS = 3
+# After an ambiguous create answer: how long to look for the new checks in the task list.
+CONFIRM_WINDOW = 30.0
 
 
 def _silent(line: str) -> None:
@@ -466,6 +466,7 @@ def _check(options: CheckOptions, live: LiveOptions, trail: _Trail) -> Report:
             answer, vanished = _poll(fetch, look, live, pacing, trail)
         else:
             answer, vanished = fetch(), ()
+            look(answer)
     report = judge(_document(answer), trail.source, options, settings, policies, waivers)
     return _with_pending(
         report,
@@ -580,12 +581,16 @@ def _confirm_started(
         f"the create request got no usable answer ({exc.message}); it was not sent again: "
         "looking for the new checks in the task list"
     )
-    for attempt in range(_CONFIRM_LISTINGS):
+    until = min(tracker.trail.deadline, live.clock() + CONFIRM_WINDOW)
+    interval = pacing.poll_interval
+    for _ in range(_MAX_POLLS):
         seen = look(fetch())
         if seen.states.get("not listed yet", 0) < len(tracker.chosen):
             return
-        if attempt + 1 < _CONFIRM_LISTINGS:
-            live.sleep(max(0.0, min(pacing.poll_interval, tracker.trail.deadline - live.clock())))
+        if live.clock() >= until:
+            break
+        live.sleep(max(0.0, min(interval, until - live.clock())))
+        interval = min(interval * pacing.poll_factor, pacing.poll_max)
     raise ApiError(
         f"{exc.message}; no new check is listed for "
         + ", ".join(t.name for t in tracker.chosen)

@@ -106,6 +106,7 @@ class _Failure(Exception):
         retry: bool,
         retry_after: float | None = None,
         sent: bool = True,
+        unclear: bool = True,
     ) -> None:
         super().__init__(error.message)
         self.error = error
@@ -113,6 +114,8 @@ class _Failure(Exception):
         self.retry_after = retry_after
         # False only when the request provably never reached the server
         self.sent = sent
+        # False when the server's answer says clearly that it did not act (a 4xx, say)
+        self.unclear = unclear
 
 
 def tls_context(ca_bundle: Path | None) -> ssl.SSLContext | bool:
@@ -182,6 +185,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
+        _deadline.connected = True
         stream = self._backend.connect_tcp(
             host, port, _left(timeout), local_address, socket_options
         )
@@ -344,11 +348,9 @@ class CceClient:
             try:
                 return self._attempt(method, path, query, content, where, allow_empty)
             except _Failure as failure:
-                if method != "GET" and failure.sent and not failure.retry:
+                if method != "GET" and failure.sent and failure.unclear and not failure.retry:
                     error = self._final(failure.error, attempt, started)
-                    if failure.error.verdict == "api-error" and _ambiguous(failure):
-                        raise Unanswered(error.message, error.details) from failure.__cause__
-                    raise error from failure.__cause__
+                    raise Unanswered(error.message, error.details) from failure.__cause__
                 if not failure.retry:
                     raise self._final(failure.error, attempt, started) from failure.__cause__
                 delay = self._delay(attempt, failure.retry_after)
@@ -402,6 +404,7 @@ class CceClient:
             )
         allowed = min(self.request_timeout, run_left)
         _deadline.at = time.monotonic() + allowed
+        _deadline.connected = False
         try:
             request = self._http.build_request(method, path, params=query, content=content)
             for _ in range(MAX_REDIRECTS + 1):
@@ -479,6 +482,7 @@ class CceClient:
                 retry_after=_retry_after(response.headers.get("Retry-After")),
                 # a 429 is a refusal: the check was not started
                 sent=status != 429,
+                unclear=ambiguous,
             )
         body = self._body(response, where, allowed, limit=self.max_body)
         request_id = response.headers.get("X-Request-Id", "")
@@ -587,10 +591,18 @@ class CceClient:
             return f"the proxy {self._proxy or ''} failed: {_reason(exc)}", True, False
         if isinstance(exc, httpx.ConnectError):
             return f"cannot connect to {host}{via}: {_reason(exc)}", True, False
+        if isinstance(exc, httpx.WriteError | httpx.WriteTimeout):
+            # the server cannot act on a request it did not receive in full
+            return f"sending to {host}{via} failed: {_reason(exc)}", True, False
         if isinstance(exc, httpx.TimeoutException):
-            return f"no complete answer from {host}{via} within {allowed:g} s", idempotent, True
+            within = f"{allowed:.1f}".rstrip("0").rstrip(".")
+            return f"no complete answer from {host}{via} within {within} s", idempotent, True
         if isinstance(exc, httpx.RemoteProtocolError):
             text = _reason(exc)
+            if "without sending a response" in text and not getattr(_deadline, "connected", True):
+                # A kept-alive connection the server had closed while idle: the request never
+                # reached it, so it goes out again on a fresh connection, a POST too.
+                return f"the idle connection was closed by {host}", True, False
             if "incomplete" in text or "expected" in text or "complete message body" in text:
                 return f"the answer was cut short (truncated body): {text}", idempotent, True
             return f"the connection broke: {text}", idempotent, True
@@ -608,14 +620,6 @@ class CceClient:
         if query:
             url = url.copy_merge_params(dict(query))
         return str(url)
-
-
-def _ambiguous(failure: _Failure) -> bool:
-    """A POST failure after which the check may or may not have started."""
-    cause = failure.__cause__
-    if isinstance(cause, httpx.HTTPError):
-        return True
-    return any(f"HTTP {status}" in failure.error.message for status in AMBIGUOUS_STATUSES)
 
 
 def _proxy_for(url: httpx.URL) -> str:
