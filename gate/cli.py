@@ -188,7 +188,9 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.FloatRange(min=1),
             default=900,
             show_default=True,
-            help="Seconds to wait for running checks (with --wait, and for precheck).",
+            help="Seconds the whole live run may take, requests and waiting for running checks "
+            "(with --wait, and for precheck) together; the request under way may take up to 5 s "
+            "more.",
         ),
         click.option(
             "--save-response",

@@ -18,6 +18,7 @@ from gate.api.client import (
     MAX_REDIRECTS,
     CceClient,
     Retry,
+    Unanswered,
     describe_error_body,
     tls_context,
 )
@@ -428,3 +429,68 @@ def test_base_url_with_a_path_prefix() -> None:
 def test_repr_shows_no_credentials() -> None:
     handler, _ = script(ok())
     assert TOKEN not in repr(make_client(handler))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "١٢".encode(),  # Arabic-Indic digits: int() would read them, an HTTP parser does not
+        "²".encode(),
+        b"-5",
+        b"+3",
+        b"2.5",
+        b"1e3",
+        b"9999999999",
+        b"Wed, 99 Foo 2025 07:28:00 GMT",
+        b"Mon, 01 Jan 99999 00:00:00 GMT",
+        b"\xff\xfe",
+    ],
+)
+def test_retry_after_that_does_not_parse_is_ignored(value: bytes) -> None:
+    clock = FakeClock()
+    handler, _ = script(httpx.Response(503, headers={"Retry-After": value}), ok())
+    make_client(handler, clock, Retry(first_delay=0.25)).list_tasks()
+    assert clock.sleeps == [0.25], "the usual backoff, as if there were no Retry-After"
+
+
+def test_waits_end_with_the_run() -> None:
+    clock = FakeClock()
+    handler, seen = script(httpx.Response(503))
+    client = make_client(handler, clock, Retry(first_delay=1, max_delay=8, budget=60))
+    client.stop_at = 5.0
+    error = fail(client)
+    assert sum(clock.sleeps) <= 5 and len(seen) == len(clock.sleeps) + 1
+    assert "(the run's --timeout is reached)" in error.message
+
+    handler, seen = script(httpx.Response(429, headers={"Retry-After": "30"}), ok())
+    client = make_client(handler, FakeClock(), Retry(budget=60))
+    client.stop_at = 5.0
+    assert "--timeout is reached" in fail(client).message
+    assert len(seen) == 1, "no wait that the run cannot afford"
+
+
+def test_a_post_is_resent_only_when_it_provably_did_not_arrive() -> None:
+    def create(client: CceClient) -> Any:
+        return client.create_checks([{"addonInstanceID": "u"}])
+
+    for never_arrived in (httpx.ConnectError("refused"), httpx.WriteError("broken pipe")):
+        handler, seen = script(never_arrived, httpx.Response(201, json={}))
+        assert create(make_client(handler)).status == 201 and len(seen) == 2
+    handler, seen = script(httpx.Response(429), httpx.Response(201, json={}))
+    assert create(make_client(handler)).status == 201 and len(seen) == 2
+    for unclear in (502, 503, 504):
+        handler, seen = script(httpx.Response(unclear), httpx.Response(201, json={}))
+        with pytest.raises(Unanswered):
+            create(make_client(handler))
+        assert len(seen) == 1
+    handler, seen = script(httpx.Response(400, json={"errorCode": "CCE.01400001"}))
+    with pytest.raises(ApiError) as caught:
+        create(make_client(handler))
+    assert not isinstance(caught.value, Unanswered), "a 400 says clearly nothing started"
+
+
+def test_declared_size_above_the_cap_is_refused_before_reading() -> None:
+    handler, _ = script(httpx.Response(200, headers={"Content-Length": str(10**9)}, content=b"{}"))
+    client = make_client(handler)
+    client.max_body = 1024
+    assert "announces 1000000000 bytes, more than the 1024-byte limit" in fail(client).message

@@ -698,8 +698,10 @@ def describe_error_body(body: bytes, content_type: str = "") -> tuple[str, str, 
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return "", _summary(body, content_type), ""
+    except RecursionError:
+        return "", "a JSON body nested too deeply to read", ""
     if not isinstance(data, dict):
-        return "", f"JSON body: {_one_line(json.dumps(data))}", ""
+        return "", f"JSON body: {_one_line(body.decode('utf-8', 'replace'))}", ""
     code, message = error_fields(data)
     extra = _first(data, "message")
     if not message:
