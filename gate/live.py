@@ -88,8 +88,9 @@ GRACE = 5.0
 # A task found by listing (no ID in the create answer) must be created after the request was
 # sent; the clocks of CI and CCE may differ by as much as the gateway itself allows.
 CLOCK_SKEW = timedelta(minutes=15)
-# After an ambiguous create answer: how long to look for the new checks in the task list.
-CONFIRM_WINDOW = 30.0
+# After an ambiguous create answer: how many poll intervals (30 s by default) to look for the new
+# checks in the task list.
+CONFIRM_POLLS = 15
 
 
 def _silent(line: str) -> None:
@@ -581,7 +582,7 @@ def _confirm_started(
         f"the create request got no usable answer ({exc.message}); it was not sent again: "
         "looking for the new checks in the task list"
     )
-    until = min(tracker.trail.deadline, live.clock() + CONFIRM_WINDOW)
+    until = min(tracker.trail.deadline, live.clock() + CONFIRM_POLLS * pacing.poll_interval)
     interval = pacing.poll_interval
     for _ in range(_MAX_POLLS):
         seen = look(fetch())
