@@ -367,16 +367,23 @@ class _Trail:
 
 def check(options: CheckOptions, live: LiveOptions) -> Report:
     """Fetch ListAddonPrecheckTasks (polling with ``--wait``) and judge it; never raises."""
-    register_secrets(live.environ, live.token_env)
+    live = _scrubbed(live)
     trail = _Trail()
     return trail.finish(guarded(lambda: _check(options, live, trail)))
 
 
 def precheck(options: CheckOptions, live: LiveOptions, targets: tuple[str, ...]) -> Report:
     """Start upgrade checks for ``NAME=VERSION`` targets, wait for them, judge them."""
-    register_secrets(live.environ, live.token_env)
+    live = _scrubbed(live)
     trail = _Trail()
     return trail.finish(guarded(lambda: _precheck(options, live, targets, trail)))
+
+
+def _scrubbed(live: LiveOptions) -> LiveOptions:
+    """Credentials registered; progress scrubbed (task IDs and states come from the server)."""
+    register_secrets(live.environ, live.token_env)
+    progress = live.progress
+    return replace(live, progress=lambda line: progress(redaction.scrub(line)))
 
 
 def _connect(live: LiveOptions, trail: _Trail) -> tuple[CceClient, Pacing]:

@@ -906,8 +906,13 @@ class FakeCCE:
         ak: str | None = None,
         sk: str | None = None,
         security_token: str | None = None,
+        cert_names: tuple[str, ...] = ("127.0.0.1", "localhost"),
+        cert_expired: bool = False,
     ) -> None:
         self.tls = tls
+        # TLS: the names the server certificate is for, and whether it has expired
+        self.cert_names = cert_names
+        self.cert_expired = cert_expired
         self.project_id = project_id
         self.cluster_id = cluster_id
         self.token = token
@@ -1006,7 +1011,9 @@ class FakeCCE:
         import trustme  # only needed in TLS mode
 
         ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1", "localhost")
+        not_after = datetime.now(UTC) - timedelta(days=1) if self.cert_expired else None
+        not_before = not_after - timedelta(days=30) if not_after is not None else None
+        cert = ca.issue_cert(*self.cert_names, not_before=not_before, not_after=not_after)
         self._tmpdir = tempfile.mkdtemp(prefix="fake-cce-")
         self.ca_pem_path = f"{self._tmpdir}/ca.pem"
         ca.cert_pem.write_to_path(self.ca_pem_path)

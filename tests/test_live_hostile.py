@@ -565,3 +565,22 @@ def test_tls_failure_says_which_check_failed(fake_cce_tls: FakeCCE, tmp_path: Pa
     line = one_error_line(run)
     assert "not trusted (unknown CA: unable to get local issuer certificate)" in line
     assert "--ca-bundle PATH" in line
+
+
+@pytest.mark.parametrize(
+    ("fake", "check", "hint"),
+    [
+        (dict(cert_expired=True), "(expired: certificate has expired)", "must be renewed"),
+        (dict(cert_names=("cce.example.com",)), "(hostname mismatch: ", "check --endpoint"),
+    ],
+)
+def test_tls_failure_names_the_certificate_check(
+    tmp_path: Path, fake: dict[str, Any], check: str, hint: str
+) -> None:
+    with FakeCCE(tls=True, **fake) as server:
+        assert server.ca_pem_path is not None
+        args = ("--ca-bundle", server.ca_pem_path)
+        run = gate(tmp_path, "check", *args, endpoint=server.url, env={"HW_AUTH_TOKEN": TOKEN})
+    assert run.code == 4, run.stdout
+    line = one_error_line(run)
+    assert check in line and hint in line
