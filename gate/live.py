@@ -612,11 +612,10 @@ def _refuse_create_error(answer: Answer) -> None:
     data = answer.data
     if not isinstance(data, dict):
         return
-    code, message = error_fields(data)
-    if code or message:
+    error = _error_in(data)
+    if error:
         raise ApiError(
-            f"the create request was answered HTTP {answer.status} with an error: "
-            f"{' '.join(p for p in (code, message) if p)}"
+            f"the create request was answered HTTP {answer.status} with an error: {error}"
         )
     status = data.get("status")
     items = status.get("items") if isinstance(status, dict) else None
@@ -626,13 +625,20 @@ def _refuse_create_error(answer: Answer) -> None:
         metadata = item.get("metadata")
         name = metadata.get("addonTemplateName") if isinstance(metadata, dict) else None
         for part in (item, item.get("status")):
-            code, message = error_fields(part) if isinstance(part, dict) else ("", "")
-            if code or message:
+            error = _error_in(part) if isinstance(part, dict) else ""
+            if error:
                 raise ApiError(
                     f"the create request was answered HTTP {answer.status}, but the check of "
-                    f"{name or 'an add-on'} failed to start: "
-                    f"{' '.join(p for p in (code, message) if p)}"
+                    f"{name or 'an add-on'} failed to start: {error}"
                 )
+
+
+def _error_in(part: Mapping[str, Any]) -> str:
+    """ "CODE message" when ``part`` carries an error; a bare ``code`` (0, say) is none."""
+    code, message = error_fields(part)
+    if not message and not any(part.get(key) for key in ("error_code", "errorCode")):
+        return ""
+    return " ".join(p for p in (code, message) if p)
 
 
 def _parse_targets(targets: Sequence[str]) -> dict[str, str]:
