@@ -27,6 +27,7 @@ from fake_cce import (
     Fault,
 )
 from helpers import FakeClock
+from secret_forms import forms
 
 from gate import live
 from gate.cli import cli
@@ -154,7 +155,8 @@ def gate(
 
 def assert_no_secret(run: Run) -> None:
     for secret in SECRETS:
-        assert secret not in run.everything, f"secret {secret[:8]}... leaked"
+        for form in forms(secret):
+            assert form not in run.everything, f"secret {secret[:8]}... leaked as {form!r}"
 
 
 def requests_to(fake: FakeCCE, suffix: str, method: str = "GET") -> list[Any]:

@@ -7,19 +7,19 @@ Real time is spent only where a real slow server is the point (a few tenths of a
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote
 
 import httpx
 import pytest
 from fake_cce import COREDNS_UID, DEFAULT_CLUSTER_ID, DEFAULT_PROJECT_ID, FakeCCE, Fault
 from helpers import FakeClock
+from secret_forms import forms
 from test_live import FATAL_SCRIPT, NEVER_ENDS, Run, gate, requests_to
 
 from gate import live, redaction
@@ -36,27 +36,6 @@ TOKEN = 'hostile-TOKEN+/=\\"$^.*MIIEhAYJKoZIhvcNAQcC'
 SECRETS = (AK, SK, SECURITY_TOKEN, TOKEN)
 
 TIMEOUT_ENV = {"GATE_HTTP_TIMEOUT": "0.4"}
-
-
-def forms(secret: str) -> dict[str, str]:
-    """Every way the secret could show up in text (written independently of gate.redaction),
-    each with a text it shows up in."""
-    raw = secret.encode()
-    found = {
-        secret: secret,
-        quote(secret, safe=""): quote(secret, safe=""),
-        quote(secret, safe="/"): quote(secret, safe="/"),
-        quote_plus(secret): quote_plus(secret),
-        json.dumps(secret)[1:-1]: json.dumps({"k": secret}),
-    }
-    # inside a longer base64 text: the characters that do not depend on the neighbours
-    for lead in (b"", b"x", b"xy"):
-        for encode in (base64.b64encode, base64.urlsafe_b64encode):
-            encoded = encode(lead + raw + b"zz").decode()
-            skip = {0: 0, 1: 2, 2: 3}[len(lead)]
-            keep = (len(raw) * 4) // 3 - 2
-            found[encoded[skip : skip + keep]] = encoded
-    return {form: text for form, text in found.items() if len(form) >= 8}
 
 
 def assert_no_secret(run: Run, extra: tuple[str, ...] = ()) -> None:
@@ -584,3 +563,28 @@ def test_tls_failure_names_the_certificate_check(
     assert run.code == 4, run.stdout
     line = one_error_line(run)
     assert check in line and hint in line
+
+
+class Interrupted(BaseException):
+    """What the CLI's SIGINT/SIGTERM handler raises from wherever the main thread is."""
+
+
+def test_an_interrupt_while_waiting_is_not_swallowed(fake_cce: FakeCCE, tmp_path: Path) -> None:
+    fake_cce.scripts["coredns"] = NEVER_ENDS
+    saved = tmp_path / "saved.json"
+
+    def interrupted(seconds: float) -> None:
+        raise Interrupted
+
+    options = live.LiveOptions(
+        endpoint=fake_cce.url,
+        project_id=DEFAULT_PROJECT_ID,
+        cluster_id=DEFAULT_CLUSTER_ID,
+        save_response=saved,
+        environ={"HW_AUTH_TOKEN": TOKEN},
+        sleep=interrupted,
+    )
+    with pytest.raises(Interrupted):
+        live.precheck(CheckOptions(environ={}), options, ("coredns=1.30.33",))
+    assert [p.name for p in tmp_path.iterdir()] == ["saved.json"], "no partial file left"
+    assert posts(fake_cce) == 1
