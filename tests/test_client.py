@@ -494,3 +494,15 @@ def test_declared_size_above_the_cap_is_refused_before_reading() -> None:
     client = make_client(handler)
     client.max_body = 1024
     assert "announces 1000000000 bytes, more than the 1024-byte limit" in fail(client).message
+
+
+def test_every_real_transport_gets_the_total_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The deadline rides on httpcore internals: this fails loudly if an httpx upgrade moves them.
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:pw-0123456789@127.0.0.1:3128")
+    client = CceClient(BASE, project_id=PROJECT, cluster_id=CLUSTER, auth=TokenAuth(TOKEN))
+    http: Any = client._http
+    transports = [http._transport, *http._mounts.values()]
+    assert len(transports) == 2, "the direct transport and the proxy's"
+    for transport in transports:
+        assert type(transport._pool._network_backend).__name__ == "_DeadlineBackend"
+    assert client._proxy == "http://127.0.0.1:3128", "shown without its user or password"
