@@ -592,7 +592,14 @@ def _confirm_started(
     until = min(tracker.trail.deadline, live.clock() + CONFIRM_POLLS * pacing.poll_interval)
     interval = pacing.poll_interval
     for _ in range(_MAX_POLLS):
-        seen = look(fetch())
+        try:
+            seen = look(fetch())
+        except ApiError as failure:
+            # what went wrong with the create request matters more than the listing after it
+            raise ApiError(
+                f"{exc.message}; then {failure.message} (the create request was not sent again)",
+                (*exc.details, *failure.details),
+            ) from failure
         if seen.states.get("not listed yet", 0) < len(tracker.chosen):
             return
         if live.clock() >= until:

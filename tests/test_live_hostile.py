@@ -588,3 +588,32 @@ def test_an_interrupt_while_waiting_is_not_swallowed(fake_cce: FakeCCE, tmp_path
         live.precheck(CheckOptions(environ={}), options, ("coredns=1.30.33",))
     assert [p.name for p in tmp_path.iterdir()] == ["saved.json"], "no partial file left"
     assert posts(fake_cce) == 1
+
+
+def test_a_failed_listing_after_an_ambiguous_create_keeps_the_create_story(
+    fake_cce: FakeCCE,
+) -> None:
+    fake_cce.faults.append(Fault(kind="status", match="precheck", method="POST", code=503))
+    clock = FakeClock()
+
+    def sleep(seconds: float) -> None:
+        # while gate looks for the check, the listing starts failing
+        fake_cce.faults.append(Fault(kind="status", match="tasks", code=403, message="denied"))
+        clock.sleep(seconds)
+
+    options = live.LiveOptions(
+        endpoint=fake_cce.url,
+        project_id=DEFAULT_PROJECT_ID,
+        cluster_id=DEFAULT_CLUSTER_ID,
+        environ={"HW_AUTH_TOKEN": TOKEN},
+        clock=clock,
+        sleep=sleep,
+    )
+    report = live.precheck(CheckOptions(environ={}), options, ("coredns=1.30.33",))
+    assert report.exit_code == 4
+    assert report.error is not None
+    message = report.error.message
+    assert "/addons/precheck: HTTP 503 Service Unavailable" in message
+    assert "; then GET " in message and "HTTP 403 Forbidden: CCE.01403001 denied" in message
+    assert message.endswith("(the create request was not sent again)")
+    assert posts(fake_cce) == 1
