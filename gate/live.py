@@ -451,8 +451,19 @@ def _first_set(environ: Mapping[str, str], names: Sequence[str]) -> str | None:
 # --- check ---------------------------------------------------------------------------------------
 
 
+def _refuse_bad_configuration(
+    options: CheckOptions, settings: Settings, policies: Any, waivers: Any
+) -> None:
+    """What the engine only finds while judging (an --override, --enforcement or waiver naming
+    no policy, or a hard-mandatory one) must come before the first request, never after a check
+    was started: judging an empty listing finds it now."""
+    empty = {"kind": "AddonCheck", "apiVersion": "v3", "pageInfo": {"currentCount": 0}, "items": []}
+    judge(empty, "", options, settings, policies, waivers)
+
+
 def _check(options: CheckOptions, live: LiveOptions, trail: _Trail) -> Report:
     settings, policies, waivers = configure(options)
+    _refuse_bad_configuration(options, settings, policies, waivers)
     client, pacing = _connect(live, trail)
     with client:
 
@@ -529,6 +540,7 @@ def _precheck(
     settings, policies, waivers = configure(options)
     settings = _with_target_params(settings, wanted)
     settings = replace(settings, expected_targets=dict(wanted))
+    _refuse_bad_configuration(options, settings, policies, waivers)
     client, pacing = _connect(live, trail)
     with client:
         chosen = _choose_instances(client.list_addons(), wanted, client.cluster_id, trail)

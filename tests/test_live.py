@@ -492,6 +492,13 @@ def test_explicit_flags_and_official_sdk_variables(fake_cce: FakeCCE, tmp_path: 
             ["--policy", "/nonexistent-policy.yaml"],
             "/nonexistent-policy.yaml",
         ),
+        # found by the engine only while judging: still before any request
+        (
+            {"HW_AUTH_TOKEN": TOKEN},
+            ["--override", "no-fatal-risks", "--reason", "x"],
+            "a hard-mandatory policy cannot be overridden",
+        ),
+        ({"HW_AUTH_TOKEN": TOKEN}, ["--enforcement", "nope=advisory"], "no such policy"),
     ],
 )
 def test_configuration_errors_exit_2_before_any_request(

@@ -432,6 +432,17 @@ def test_the_target_version_rule_is_listed_and_hard(fake_cce: FakeCCE, tmp_path:
     refused = run_precheck(fake_cce, tmp_path, *override, env=aksk())
     assert refused.code == 2
     assert "hard-mandatory policy cannot be overridden" in refused.stdout
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n  - policy: precheck-target-version\n    reason: later\n"
+        "    owner: someone\n    expires: 2099-12-31\n"
+    )
+    refused = run_precheck(fake_cce, tmp_path, "--waivers", str(waivers), env=aksk())
+    assert refused.code == 2
+    assert "policy precheck-target-version is hard-mandatory and cannot be waived" in (
+        refused.stdout
+    )
+    assert posts(fake_cce) == 1, "neither refusal started a check"
 
 
 def test_a_vanished_task_is_incomplete_even_with_allow_empty(
