@@ -162,10 +162,14 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def live_options(offline_too: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Where the CCE API is and how to reach it; ``offline_too``: the command also has --input."""
     cluster_help = "Cluster ID."
-    timeout_help = "Seconds to wait for the checks to finish."
+    waiting = "waiting for the checks"
     if offline_too:
         cluster_help += " With --input it labels the reports and selects cluster-bound waivers."
-        timeout_help = "Seconds to wait for running checks (with --wait)."
+        waiting = "waiting for running checks (with --wait)"
+    timeout_help = (
+        f"Seconds the whole live run may take, requests and {waiting} together; the request "
+        "under way may take up to 5 s more."
+    )
     options = [
         click.option(
             "--endpoint",

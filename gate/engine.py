@@ -26,6 +26,7 @@ from gate.policy import (
     getter,
 )
 from gate.report import (
+    BUILTIN_FILE,
     Enforcement,
     Finding,
     Outcome,
@@ -72,6 +73,8 @@ class Settings:
     # policy id -> (level, where it came from) for levels the pipeline changed
     enforcement: dict[str, tuple[Enforcement, str]] = field(default_factory=dict)
     cluster: str = ""  # --cluster-id: labels the report and selects cluster-bound waivers
+    # gate precheck: add-on template -> the target version its check was started for
+    expected_targets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -346,12 +349,45 @@ def _failed_without_risks(judged: Judged, layout: Layout, settings: Settings) ->
         )
 
 
+def _target_version_findings(judged: Judged, layout: Layout, settings: Settings) -> Iterator[_Raw]:
+    """A precheck task must be for the version asked for: a check of another says nothing."""
+    for _, task, ref in judged:
+        expected = settings.expected_targets.get(ref.addon)
+        if expected is None:
+            continue
+        actual = (task.get("spec") or {}).get("addonTargetVersion")
+        if actual == expected:
+            continue
+        shown = "reports no target version" if actual is None else f"is for {actual!r}"
+        yield _Raw(
+            None,
+            f"{ref.name}: the check {shown}, not for {expected!r} as asked",
+            ref.path + ".spec.addonTargetVersion",
+            ref,
+            None,
+            BUILTIN_PRECHECK_TARGET_VERSION,
+        )
+
+
+def _target_version_info() -> PolicyInfo:
+    return PolicyInfo(
+        BUILTIN_PRECHECK_TARGET_VERSION,
+        "The check was run for the target version asked for",
+        "task",
+        Enforcement.HARD,
+        "built-in",
+        f"{BUILTIN_FILE}builtin/{BUILTIN_PRECHECK_TARGET_VERSION}",
+        0,
+    )
+
+
 # The built-in rules: hard-mandatory, not files, their IDs reserved (gate.policy.BUILTIN_IDS).
 # A new one is a function of the judged tasks here (yielding _Raw with builtin=its ID), and its
 # ID in BUILTIN_IDS; levels, waivers, overrides and reports then treat it like the others.
 BuiltinRule = Callable[[Judged, Layout, Settings], Iterator[_Raw]]
 BUILTIN_RULES: dict[str, BuiltinRule] = {
     BUILTIN_FAILED_WITHOUT_RISKS: _failed_without_risks,
+    BUILTIN_PRECHECK_TARGET_VERSION: _target_version_findings,
 }
 
 
@@ -587,6 +623,8 @@ def _policy_infos(policies: Sequence[Policy], settings: Settings) -> tuple[Polic
     for p in policies:
         level, source = settings.enforcement.get(p.id, (p.enforcement, f"{p.file}:{p.line}"))
         infos.append(PolicyInfo(p.id, p.title, p.scope, level, source, p.file, p.line))
+    if settings.expected_targets:
+        infos.append(_target_version_info())
     levels = {**{info.id: info.enforcement for info in infos}, **_BUILTIN_LEVELS}
     for override in settings.overrides:
         if override.policy not in levels:

@@ -5,8 +5,12 @@ flow. How to ask (HTTP, retries, error bodies) is :mod:`gate.api.client`'s busin
 exactly the offline path (:func:`gate.run.judge`), so a live run and a run over the saved
 response (``--save-response`` then ``--input``) reach the same verdict.
 
-Secrets are held in :class:`Credentials` fields that ``repr`` leaves out, and every message,
-note and error detail that leaves this module is scrubbed of their values.
+Every credential the environment holds is registered with :mod:`gate.redaction` before any flag
+value is looked at; secrets are held in :class:`Credentials` fields that ``repr`` leaves out, and
+every message, note, error detail and saved response that leaves this module is scrubbed.
+
+Time: the whole run, requests and waits together, has ``--timeout`` seconds, plus at most
+:data:`GRACE` seconds for the request under way when it runs out.
 """
 
 from __future__ import annotations
@@ -16,23 +20,34 @@ import json
 import math
 import os
 import re
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from gate import redaction
 from gate.api.auth import AkSkAuth, TokenAuth
-from gate.api.client import Answer, CceClient, Retry, redact, tls_context
+from gate.api.client import (
+    MAX_BODY,
+    Answer,
+    CceClient,
+    Retry,
+    Unanswered,
+    error_fields,
+    tls_context,
+)
 from gate.engine import Config, Settings, finished, select
-from gate.errors import ConfigError, InvalidInput
+from gate.errors import ApiError, ConfigError, InvalidInput
 from gate.files import atomic_write
 from gate.report import ErrorInfo, Pending, Report, decide
 from gate.run import CheckOptions, configure, guarded, judge
 from gate.schema import prepare
-from gate.timeutil import parse_timestamp
+from gate.timeutil import Instant, parse_instant
 
 __all__ = [
     "AKSK_VARIABLES",
@@ -68,6 +83,14 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 # A safety net behind the deadline, in case an injected clock never moves.
 _MAX_POLLS = 10_000
 _STATE_ORDER = ("not listed yet", "Init", "Running", "Failed", "Success")
+# The request under way when --timeout runs out may take this much longer (at most its own limit).
+GRACE = 5.0
+# A task found by listing (no ID in the create answer) must be created after the request was
+# sent; the clocks of CI and CCE may differ by as much as the gateway itself allows.
+CLOCK_SKEW = timedelta(minutes=15)
+# After an ambiguous create answer: how many poll intervals (30 s by default) to look for the new
+# checks in the task list.
+CONFIRM_POLLS = 15
 
 
 def _silent(line: str) -> None:
@@ -86,7 +109,9 @@ class Pacing:
     retry_max: float = Retry.max_delay
     retry_budget: float = Retry.budget
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    # one request in all: connect, TLS, headers and body
+    request_timeout: float = 30.0
+    max_body: int = MAX_BODY
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Pacing:
@@ -94,19 +119,30 @@ class Pacing:
 
         Each sets the first value of its series; the ceilings keep their ratio to it (15 s for a
         2 s first poll interval, 8 s for a 0.5 s first retry delay), so one variable makes a test
-        or a slow pipeline consistently faster or slower.
+        or a slow pipeline consistently faster or slower. ``GATE_MAX_RESPONSE_BYTES`` sets the
+        size cap of a response body.
         """
         poll = _seconds(environ, "GATE_POLL_INTERVAL", cls.poll_interval)
         retry = _seconds(environ, "GATE_RETRY_DELAY", cls.retry_delay)
-        read = _seconds(environ, "GATE_HTTP_TIMEOUT", cls.read_timeout)
+        request = _seconds(environ, "GATE_HTTP_TIMEOUT", cls.request_timeout)
         return cls(
             poll_interval=poll,
             poll_max=poll * cls.poll_max / cls.poll_interval,
             retry_delay=retry,
             retry_max=retry * cls.retry_max / cls.retry_delay,
-            connect_timeout=min(cls.connect_timeout, read),
-            read_timeout=read,
+            connect_timeout=min(cls.connect_timeout, request),
+            request_timeout=request,
+            max_body=_bytes(environ, "GATE_MAX_RESPONSE_BYTES", cls.max_body),
         )
+
+
+def _bytes(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    if not re.fullmatch(r"[0-9]{1,15}", text, re.ASCII) or int(text) < 1024:
+        raise ConfigError(f"{name}: expected a whole number of bytes, at least 1024")
+    return int(text)
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
@@ -172,6 +208,17 @@ class Credentials:
             )
         except ValueError as exc:
             raise ConfigError(f"credentials ({self.description}): {exc}") from None
+
+
+def register_secrets(environ: Mapping[str, str], token_env: str | None = None) -> None:
+    """Every credential the environment holds, used or not, is scrubbed from all output."""
+    names = [TOKEN_VARIABLE, *(name for names in AKSK_VARIABLES for name in names)]
+    if token_env is not None and _VARIABLE_NAME.fullmatch(token_env):
+        names.append(token_env)
+    redaction.register(*(environ.get(name) for name in names))
+    if token_env is not None and not _VARIABLE_NAME.fullmatch(token_env):
+        # not a variable name: most likely the token itself, pasted
+        redaction.register(token_env)
 
 
 def resolve_credentials(environ: Mapping[str, str], token_env: str | None = None) -> Credentials:
@@ -245,17 +292,23 @@ def _endpoint(live: LiveOptions, notes: list[str]) -> str:
 
 
 def _checked_endpoint(text: str, notes: list[str]) -> str:
+    # A rejected value is never repeated: a pasted URL may carry a password or a signed query.
+    expected = "expected http(s)://HOST[:PORT][/PATH]; the value is not shown"
     try:
         parts = urlsplit(text.strip())
         port = parts.port
     except ValueError:
-        raise ConfigError(f"--endpoint {text!r}: not a URL") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--endpoint {text!r}: expected http(s)://HOST[:PORT][/PATH]")
+        raise ConfigError(f"--endpoint: not a URL ({expected})") from None
     if parts.username is not None or parts.password is not None:
-        raise ConfigError("--endpoint must not carry a user name or password (not shown)")
+        if parts.password:
+            redaction.register(parts.password)
+        raise ConfigError(f"--endpoint must not carry a user name or password ({expected})")
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(f"--endpoint: the scheme must be http or https ({expected})")
+    if not parts.hostname:
+        raise ConfigError(f"--endpoint: no host ({expected})")
     if parts.query or parts.fragment:
-        raise ConfigError(f"--endpoint {text!r}: no query or fragment, please")
+        raise ConfigError(f"--endpoint: no query or fragment, please ({expected})")
     if parts.scheme == "http" and not _loopback(parts.hostname):
         notes.append("warning: plain HTTP endpoint: credentials and results travel unencrypted")
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
@@ -272,12 +325,20 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _identifier(value: str | None, flag: str, variables: Sequence[str]) -> str:
+def _identifier(
+    value: str | None, flag: str, variables: Sequence[str], secrets: Sequence[str]
+) -> str:
     if not value:
         where = f" (or {'/'.join(variables)})" if variables else ""
         raise ConfigError(f"{flag} is required in live mode{where}")
+    if value in secrets:
+        raise ConfigError(f"{flag}: the value is one of the credentials (not shown)")
     if not _ID.fullmatch(value):
-        raise ConfigError(f"{flag} {value!r}: expected letters, digits, '.', '_' or '-'")
+        # a value that is no ID may be a token pasted in the wrong place: never repeat it
+        raise ConfigError(
+            f"{flag}: expected up to 128 letters, digits, '.', '_' or '-' "
+            f"(the value given, {len(value)} characters, is not shown)"
+        )
     return value
 
 
@@ -290,68 +351,97 @@ class _Trail:
 
     source: str = ""
     notes: list[str] = field(default_factory=list)
-    secrets: tuple[str, ...] = ()
-
-    def scrub(self, text: str) -> str:
-        return redact(text, self.secrets)
+    # on the run's clock: when waiting stops (the request under way may take GRACE longer)
+    deadline: float = math.inf
 
     def finish(self, report: Report) -> Report:
-        notes = tuple(self.scrub(n) for n in (*self.notes, *report.notes))
+        scrub = redaction.scrub
+        notes = tuple(scrub(n) for n in (*self.notes, *report.notes))
         error = report.error
         if error is not None:
             # The text account shows only the error: put what was used where it is seen.
             details = (*error.details, *self.notes)
-            error = ErrorInfo(
-                error.verdict, self.scrub(error.message), tuple(self.scrub(d) for d in details)
-            )
+            error = ErrorInfo(error.verdict, scrub(error.message), tuple(scrub(d) for d in details))
         return replace(report, source=report.source or self.source, notes=notes, error=error)
 
 
 def check(options: CheckOptions, live: LiveOptions) -> Report:
     """Fetch ListAddonPrecheckTasks (polling with ``--wait``) and judge it; never raises."""
+    live = _scrubbed(live)
     trail = _Trail()
     return trail.finish(guarded(lambda: _check(options, live, trail)))
 
 
 def precheck(options: CheckOptions, live: LiveOptions, targets: tuple[str, ...]) -> Report:
     """Start upgrade checks for ``NAME=VERSION`` targets, wait for them, judge them."""
+    live = _scrubbed(live)
     trail = _Trail()
     return trail.finish(guarded(lambda: _precheck(options, live, targets, trail)))
 
 
+def _scrubbed(live: LiveOptions) -> LiveOptions:
+    """Credentials registered; progress scrubbed (task IDs and states come from the server)."""
+    register_secrets(live.environ, live.token_env)
+    progress = live.progress
+    return replace(live, progress=lambda line: progress(redaction.scrub(line)))
+
+
 def _connect(live: LiveOptions, trail: _Trail) -> tuple[CceClient, Pacing]:
     """Everything from the flags and the environment, before any request is made."""
+    started = live.clock()
     pacing = live.pacing or Pacing.from_environ(live.environ)
+    credentials = resolve_credentials(live.environ, live.token_env)
     endpoint = _endpoint(live, trail.notes)
     project_id = _identifier(
         live.project_id or _first_set(live.environ, PROJECT_VARIABLES),
         "--project-id",
         PROJECT_VARIABLES,
+        credentials.secrets,
     )
-    cluster_id = _identifier(live.cluster_id, "--cluster-id", ("GATE_CLUSTER_ID",))
+    cluster_id = _identifier(
+        live.cluster_id, "--cluster-id", ("GATE_CLUSTER_ID",), credentials.secrets
+    )
     trail.source = f"{endpoint} cluster {cluster_id}"
-    credentials = resolve_credentials(live.environ, live.token_env)
-    trail.secrets = credentials.secrets
     trail.notes.insert(0, f"credentials: {credentials.description}")
+    _check_writable(live.save_response)
     client = CceClient(
         endpoint,
         project_id=project_id,
         cluster_id=cluster_id,
         auth=credentials.auth(project_id),
         verify=tls_context(live.ca_bundle),
-        read_timeout=pacing.read_timeout,
+        request_timeout=pacing.request_timeout,
         connect_timeout=pacing.connect_timeout,
+        max_body=pacing.max_body,
         retry=Retry(
             first_delay=pacing.retry_delay,
             max_delay=pacing.retry_max,
             budget=pacing.retry_budget,
         ),
-        secrets=credentials.secrets,
         sleep=live.sleep,
         clock=live.clock,
         on_retry=live.progress,
     )
+    trail.deadline = started + live.timeout
+    client.stop_at = trail.deadline + min(GRACE, pacing.request_timeout)
     return client, pacing
+
+
+def _check_writable(path: Path | None) -> None:
+    """--save-response must be writable before the first request: no error after a check started."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise ConfigError(f"--save-response {path}: is a folder, not a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"--save-response {path}: cannot write in {path.parent}: {exc.strerror}"
+        ) from None
 
 
 def _first_set(environ: Mapping[str, str], names: Sequence[str]) -> str | None:
@@ -376,12 +466,45 @@ def _check(options: CheckOptions, live: LiveOptions, trail: _Trail) -> Report:
             return answer
 
         def look(answer: Answer) -> _Look:
-            prepared = prepare(answer.data, trail.source, options.strict_schema)
-            judged, _ = select(prepared.tasks, config.settings)
-            return _Look.of([prepared.tasks[i] for i in judged])
+            tasks = _listed(answer, trail, options)
+            judged, _ = select(tasks, config.settings)
+            return _Look.of([tasks[i] for i in judged], listed=tasks)
 
-        answer = _poll(fetch, look, live, pacing, trail) if live.wait else fetch()
-    return judge(_document(answer), trail.source, options, config)
+        if live.wait:
+            answer, vanished = _poll(fetch, look, live, pacing, trail)
+        else:
+            answer, vanished = fetch(), ()
+            look(answer)
+    report = judge(_document(answer), trail.source, options, config)
+    return _with_pending(
+        report,
+        [
+            Pending(f"task {task_id} was listed while waiting, then disappeared", "items")
+            for task_id in vanished
+        ],
+    )
+
+
+def _with_pending(report: Report, extra: Sequence[Pending]) -> Report:
+    if not extra:
+        return report
+    pending = (*report.pending, *extra)
+    return replace(report, pending=pending, verdict=decide(report.findings, pending))
+
+
+def _listed(answer: Answer, trail: _Trail, options: CheckOptions) -> list[dict[str, Any]]:
+    """The tasks of one listing; the same task ID twice with different content is invalid."""
+    tasks = prepare(answer.data, trail.source, options.strict_schema).tasks
+    first: dict[str, int] = {}
+    for index, task in enumerate(tasks):
+        task_id = task["metadata"]["taskID"]
+        earlier = first.setdefault(task_id, index)
+        if earlier != index and tasks[earlier] != task:
+            raise InvalidInput(
+                f"{trail.source}: items[{earlier}] and items[{index}] are both task {task_id}, "
+                "with different content: which one is true is unknown"
+            )
+    return tasks
 
 
 # --- precheck ------------------------------------------------------------------------------------
@@ -403,31 +526,21 @@ def _precheck(
     wanted = _parse_targets(targets)
     if options.task_type not in (None, UPGRADE):
         raise ConfigError(f"--type {options.task_type}: precheck starts {UPGRADE} checks only")
-    config = configure(options, lambda settings: _with_target_params(settings, wanted))
+    config = configure(
+        options,
+        lambda settings: replace(
+            _with_target_params(settings, wanted), expected_targets=dict(wanted)
+        ),
+    )
     client, pacing = _connect(live, trail)
     with client:
         chosen = _choose_instances(client.list_addons(), wanted, client.cluster_id, trail)
-        before = _task_ids(client.list_tasks(task_type=UPGRADE), trail, options)
-        created = client.create_checks(
-            [
-                {
-                    "addonTemplateName": t.name,
-                    "addonInstanceID": t.uid,
-                    "targetVersion": t.version,
-                    "type": UPGRADE,
-                }
-                for t in chosen
-            ]
-        )
-        ids = _ids_from_create(created.data, chosen)
-        if len(ids) < len(chosen):
-            trail.notes.append(
-                "the create response carries no task ID for "
-                + ", ".join(t.name for t in chosen if t.uid not in ids)
-                + ": taking the newest new addonUpgrade task of each such instance"
-            )
-        live.progress(_started_line(chosen, ids))
-        tracker = _Tracker(chosen, ids, before, trail)
+        before = {
+            task["metadata"]["taskID"]
+            for task in _listed(client.list_tasks(task_type=UPGRADE), trail, options)
+        }
+        sent = datetime.now(UTC)
+        tracker = _Tracker(chosen, {}, before, sent, trail)
 
         def fetch() -> Answer:
             answer = client.list_tasks(task_type=UPGRADE)
@@ -435,11 +548,107 @@ def _precheck(
             return answer
 
         def look(answer: Answer) -> _Look:
-            prepared = prepare(answer.data, trail.source, options.strict_schema)
-            return tracker.look(prepared.tasks)
+            return tracker.look(_listed(answer, trail, options))
 
-        answer = _poll(fetch, look, live, pacing, trail)
+        try:
+            created = client.create_checks(
+                [
+                    {
+                        "addonTemplateName": t.name,
+                        "addonInstanceID": t.uid,
+                        "targetVersion": t.version,
+                        "type": UPGRADE,
+                    }
+                    for t in chosen
+                ]
+            )
+        except Unanswered as exc:
+            _confirm_started(exc, fetch, look, tracker, live, pacing)
+        else:
+            _refuse_create_error(created)
+            tracker.ids = _ids_from_create(created.data, chosen, before, trail)
+            if len(tracker.ids) < len(chosen):
+                trail.notes.append(
+                    "the create response carries no usable task ID for "
+                    + ", ".join(t.name for t in chosen if t.uid not in tracker.ids)
+                    + ": taking the newest new addonUpgrade task of each such instance "
+                    "for the target version asked for"
+                )
+        live.progress(_started_line(chosen, tracker.ids))
+        answer, _ = _poll(fetch, look, live, pacing, trail)
     return _judge_created(answer, tracker, options, config, trail)
+
+
+def _confirm_started(
+    exc: Unanswered,
+    fetch: Callable[[], Answer],
+    look: Callable[[Answer], _Look],
+    tracker: _Tracker,
+    live: LiveOptions,
+    pacing: Pacing,
+) -> None:
+    """The create request may or may not have started the checks: list, never send it again."""
+    tracker.trail.notes.append(
+        f"the create request got no usable answer ({exc.message}); it was not sent again: "
+        "looking for the new checks in the task list"
+    )
+    until = min(tracker.trail.deadline, live.clock() + CONFIRM_POLLS * pacing.poll_interval)
+    interval = pacing.poll_interval
+    for _ in range(_MAX_POLLS):
+        try:
+            seen = look(fetch())
+        except ApiError as failure:
+            # what went wrong with the create request matters more than the listing after it
+            raise ApiError(
+                f"{exc.message}; then {failure.message} (the create request was not sent again)",
+                (*exc.details, *failure.details),
+            ) from failure
+        if seen.states.get("not listed yet", 0) < len(tracker.chosen):
+            return
+        if live.clock() >= until:
+            break
+        live.sleep(max(0.0, min(interval, until - live.clock())))
+        interval = min(interval * pacing.poll_factor, pacing.poll_max)
+    raise ApiError(
+        f"{exc.message}; no new check is listed for "
+        + ", ".join(t.name for t in tracker.chosen)
+        + " (the create request was not sent again: rerun gate to start the checks)",
+        exc.details,
+    )
+
+
+def _refuse_create_error(answer: Answer) -> None:
+    """A 2xx create answer that carries an error: no check to wait for."""
+    data = answer.data
+    if not isinstance(data, dict):
+        return
+    error = _error_in(data)
+    if error:
+        raise ApiError(
+            f"the create request was answered HTTP {answer.status} with an error: {error}"
+        )
+    status = data.get("status")
+    items = status.get("items") if isinstance(status, dict) else None
+    for item in items if isinstance(items, list) else [items]:
+        if not isinstance(item, dict):
+            continue
+        metadata = item.get("metadata")
+        name = metadata.get("addonTemplateName") if isinstance(metadata, dict) else None
+        for part in (item, item.get("status")):
+            error = _error_in(part) if isinstance(part, dict) else ""
+            if error:
+                raise ApiError(
+                    f"the create request was answered HTTP {answer.status}, but the check of "
+                    f"{name or 'an add-on'} failed to start: {error}"
+                )
+
+
+def _error_in(part: Mapping[str, Any]) -> str:
+    """ "CODE message" when ``part`` carries an error; a bare ``code`` (0, say) is none."""
+    code, message = error_fields(part)
+    if not message and not any(part.get(key) for key in ("error_code", "errorCode")):
+        return ""
+    return " ".join(p for p in (code, message) if p)
 
 
 def _parse_targets(targets: Sequence[str]) -> dict[str, str]:
@@ -513,13 +722,13 @@ def _installed(data: Any) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def _task_ids(answer: Answer, trail: _Trail, options: CheckOptions) -> set[str]:
-    prepared = prepare(answer.data, trail.source, options.strict_schema)
-    return {task["metadata"]["taskID"] for task in prepared.tasks}
+def _ids_from_create(
+    data: Any, chosen: Sequence[_Target], before: set[str], trail: _Trail
+) -> dict[str, str]:
+    """Instance UID -> new task ID, from ``status.items[].metadata`` when the answer has them.
 
-
-def _ids_from_create(data: Any, chosen: Sequence[_Target]) -> dict[str, str]:
-    """Instance UID -> new task ID, from ``status.items[].metadata`` when the answer has them."""
+    An ID that was already listed before the create request is no proof of a new check.
+    """
     status = data.get("status") if isinstance(data, dict) else None
     items = status.get("items") if isinstance(status, dict) else None
     if isinstance(items, dict):
@@ -536,6 +745,12 @@ def _ids_from_create(data: Any, chosen: Sequence[_Target]) -> dict[str, str]:
             continue
         task_id = metadata.get("taskID")
         if not isinstance(task_id, str) or not task_id:
+            continue
+        if task_id in before:
+            trail.notes.append(
+                f"the create response names task {task_id}, which was listed before the "
+                "request: not taken as the new check"
+            )
             continue
         uid = metadata.get("addonInstanceID")
         if uid not in uids:
@@ -563,13 +778,17 @@ class _Tracker:
         chosen: Sequence[_Target],
         ids: Mapping[str, str],
         before: set[str],
+        sent: datetime,
         trail: _Trail,
     ) -> None:
         self.chosen = list(chosen)
         self.ids = dict(ids)
         self.before = before
+        self.sent = sent
         self.trail = trail
         self.found: dict[str, dict[str, Any]] = {}
+        # instances whose task was listed at least once: a later absence is a lost check
+        self.seen: set[str] = set()
 
     def look(self, tasks: list[dict[str, Any]]) -> _Look:
         by_id = {task["metadata"]["taskID"]: task for task in tasks}
@@ -584,21 +803,33 @@ class _Tracker:
             task = by_id.get(self.ids[target.uid])
             if task is not None:
                 self.found[target.uid] = task
+        vanished = self.seen - set(self.found)
+        self.seen |= set(self.found)
         missing = len(self.chosen) - len(self.found)
-        return _Look.of(list(self.found.values()), missing)
+        return _Look.of(list(self.found.values()), missing, listed=tasks, vanished=len(vanished))
 
     def _newest_new(self, target: _Target, tasks: list[dict[str, Any]]) -> str | None:
-        best: tuple[float, str] | None = None
+        """The newest task created after the request, for this instance and target version."""
+        best: tuple[Instant, str] | None = None
+        earliest = Instant.of(self.sent - CLOCK_SKEW)
         for task in tasks:
             metadata = task["metadata"]
             instance = metadata.get("addonInstanceID")
             mine = instance == target.uid or (
                 not instance and metadata["addonTemplateName"] == target.name
             )
-            if not mine or metadata["type"] != UPGRADE or metadata["taskID"] in self.before:
+            version = (task.get("spec") or {}).get("addonTargetVersion")
+            moment = parse_instant(metadata["createTimeStamp"])
+            if (
+                not mine
+                or metadata["type"] != UPGRADE
+                or metadata["taskID"] in self.before
+                or version != target.version
+                or moment is None
+                or moment < earliest
+            ):
                 continue
-            moment = parse_timestamp(metadata["createTimeStamp"])
-            key = (moment.timestamp() if moment else -math.inf, metadata["taskID"])
+            key = (moment, metadata["taskID"])
             if best is None or key > best:
                 best = key
         return None if best is None else best[1]
@@ -610,10 +841,13 @@ class _Tracker:
                 continue
             task_id = self.ids.get(target.uid)
             what = f"task {task_id}" if task_id else "its task"
+            if target.uid in self.seen:
+                reason = "was listed while waiting, then disappeared"
+            else:
+                reason = "is not listed by the API"
             pending.append(
                 Pending(
-                    f"{target.name}: the check started for {target.version} ({what}) "
-                    "is not listed by the API",
+                    f"{target.name}: the check started for {target.version} ({what}) {reason}",
                     "items",
                 )
             )
@@ -629,7 +863,9 @@ def _judge_created(
 ) -> Report:
     """Judge exactly the created tasks; any not listed keeps the verdict from passing."""
     prepared = prepare(_document(answer), trail.source, options.strict_schema)
+    seen = set(tracker.seen)
     tracker.look(prepared.tasks)
+    tracker.seen |= seen
     items = [tracker.found[t.uid] for t in tracker.chosen if t.uid in tracker.found]
     document = {
         "kind": "AddonCheck",
@@ -640,16 +876,8 @@ def _judge_created(
     created = ", ".join(f"{t.name} {tracker.ids.get(t.uid, '?')}" for t in tracker.chosen)
     trail.notes.append(f"judged the checks started by this run: {created}")
     report = judge(document, trail.source, options, config)
-    missing = tuple(tracker.missing())
-    if not missing:
-        return replace(report, notes=(*prepared.notes, *report.notes))
-    pending = (*report.pending, *missing)
-    return replace(
-        report,
-        pending=pending,
-        verdict=decide(report.findings, pending),
-        notes=(*prepared.notes, *report.notes),
-    )
+    report = replace(report, notes=(*prepared.notes, *report.notes))
+    return _with_pending(report, tracker.missing())
 
 
 # --- waiting -------------------------------------------------------------------------------------
@@ -661,14 +889,31 @@ class _Look:
 
     states: Counter[str]
     done: bool
+    awaited: frozenset[str] = frozenset()
+    listed: frozenset[str] = frozenset()
+    vanished: int = 0
 
     @classmethod
-    def of(cls, tasks: Sequence[dict[str, Any]], missing: int = 0) -> _Look:
+    def of(
+        cls,
+        tasks: Sequence[dict[str, Any]],
+        missing: int = 0,
+        *,
+        listed: Sequence[dict[str, Any]] = (),
+        vanished: int = 0,
+    ) -> _Look:
         states: Counter[str] = Counter(task["status"]["status"] for task in tasks)
         if missing:
             states["not listed yet"] = missing
-        done = not missing and all(finished(task) for task in tasks)
-        return cls(states, done)
+        # a lost check cannot finish: stop waiting for it
+        done = vanished > 0 or (not missing and all(finished(task) for task in tasks))
+        return cls(
+            states,
+            done,
+            frozenset(task["metadata"]["taskID"] for task in tasks),
+            frozenset(task["metadata"]["taskID"] for task in listed),
+            vanished,
+        )
 
     @property
     def total(self) -> int:
@@ -686,19 +931,30 @@ def _poll(
     live: LiveOptions,
     pacing: Pacing,
     trail: _Trail,
-) -> Answer:
-    """Fetch until every awaited check has finished or ``--timeout`` is reached."""
+) -> tuple[Answer, tuple[str, ...]]:
+    """Fetch until every awaited check has finished, one is lost, or ``--timeout`` is reached.
+
+    Returns the last answer and the IDs of awaited tasks that disappeared from the listing.
+    """
     started = live.clock()
-    deadline = started + live.timeout
+    deadline = trail.deadline
     interval = pacing.poll_interval
+    awaited: set[str] = set()
     for _ in range(_MAX_POLLS):
         answer = fetch()
         seen = look(answer)
         elapsed = live.clock() - started
+        lost = tuple(sorted(awaited - seen.listed))
+        awaited |= seen.awaited
+        if lost or seen.vanished:
+            trail.notes.append(
+                f"stopped waiting after {elapsed:.0f} s: a check that was listed disappeared"
+            )
+            return answer, lost
         if seen.done:
             if seen.total:
                 live.progress(f"{_checks(seen.total)} finished: {seen.counts()} ({elapsed:.0f} s)")
-            return answer
+            return answer, ()
         if live.clock() >= deadline:
             break
         live.progress(
@@ -711,7 +967,7 @@ def _poll(
         f"stopped waiting after {elapsed:.0f} s (--timeout {live.timeout:g}): "
         f"{seen.counts()}; what was unfinished is listed as pending"
     )
-    return answer
+    return answer, ()
 
 
 def _checks(count: int) -> str:
@@ -730,7 +986,7 @@ def _save(path: Path | None, answer: Answer, trail: _Trail) -> None:
     """Write the raw response atomically; each poll replaces the last, so a kill keeps one."""
     if path is None:
         return
-    body = redact(answer.body.decode("utf-8", "replace"), trail.secrets).encode("utf-8")
+    body = redaction.scrub(answer.body.decode("utf-8", "replace")).encode("utf-8")
     note = f"raw response saved to {path}"
     try:
         atomic_write(path, body)

@@ -26,7 +26,7 @@ MIN_SECRET = 4
 
 _HEADER_VALUE = re.compile(
     r"(?i)((?:authorization|x-auth-token|x-subject-token|x-security-token)"
-    r"[\"']?\s*[:=]\s*[\"']?)([^\"'\r\n,}]*)"
+    r"[\"']?\s*[:=]\s*[\"']?)([^\"'\\\r\n,}]*)"
 )
 _SIGNATURE = re.compile(r"(?i)(signature\s*[=:]\s*)[0-9a-f]{16,}")
 

@@ -26,6 +26,7 @@ Use it as a context manager or through the ``fake_cce`` / ``fake_cce_tls`` pytes
 from __future__ import annotations
 
 import copy
+import gzip
 import hmac
 import json
 import re
@@ -37,6 +38,7 @@ import tempfile
 import threading
 import traceback
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -246,8 +248,32 @@ def error_body(
 # Faults
 # --------------------------------------------------------------------------------------------
 
-FaultKind = Literal["status", "delay", "truncate", "not_json", "redirect_loop", "close"]
-FAULT_KINDS: tuple[str, ...] = ("status", "delay", "truncate", "not_json", "redirect_loop", "close")
+FaultKind = Literal[
+    "status",
+    "delay",
+    "truncate",
+    "not_json",
+    "redirect_loop",
+    "close",
+    "trickle",
+    "bomb",
+    "huge_length",
+    "echo",
+    "redirect",
+]
+FAULT_KINDS: tuple[str, ...] = (
+    "status",
+    "delay",
+    "truncate",
+    "not_json",
+    "redirect_loop",
+    "close",
+    "trickle",
+    "bomb",
+    "huge_length",
+    "echo",
+    "redirect",
+)
 
 #: ``Fault.match`` aliases -> path suffix.
 MATCH_ALIASES = {
@@ -304,6 +330,18 @@ class Fault:
       default ``text/html``.
     * ``redirect_loop``: 302 with ``Location`` = the same absolute URL (path and query).
     * ``close``: close the connection without sending anything.
+    * ``trickle``: answer normally, but send ``part`` (``"headers"`` or ``"body"``) one byte
+      every ``seconds``; stops when the client goes away or the fake stops.
+    * ``bomb``: 200 whose ``Content-Encoding`` (``encoding``: ``gzip`` or ``deflate``) body
+      decodes to ``size`` bytes of a JSON-looking string.
+    * ``huge_length``: 200 declaring ``Content-Length: size``, sending a few bytes, closing.
+    * ``echo``: ``code`` with an APIG error body that echoes every request header (as JSON and
+      as ``Name: value`` text), as misconfigured gateways do.
+    * ``redirect``: ``code`` (default 302 when ``code`` is 500) to ``location`` (default: the
+      same path with ``moved=1`` added to the query), then handled normally.
+
+    ``after=True`` (``status`` only): handle the request first (a POST creates its tasks), then
+    answer with the fault's status instead: the ambiguous gateway error.
     """
 
     kind: FaultKind = "status"
@@ -320,6 +358,11 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     times: int | None = None
+    part: Literal["headers", "body"] = "body"
+    size: int = 0
+    encoding: str = "gzip"
+    location: str | None = None
+    after: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -341,6 +384,14 @@ class Fault:
         if self.match is None:
             return True
         return path.endswith(MATCH_ALIASES.get(self.match, self.match))
+
+
+def _bomb(size: int, encoding: str) -> bytes:
+    """A small body that decodes to ``size`` bytes: a JSON string that never seems to end."""
+    plain = b'{"items": "' + b"A" * max(0, size)
+    if encoding == "gzip":
+        return gzip.compress(plain, compresslevel=9)
+    return zlib.compress(plain, 9)
 
 
 # --------------------------------------------------------------------------------------------
@@ -476,6 +527,9 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def setup(self) -> None:
+        idle = self.server.fake.idle_timeout
+        if idle is not None:
+            self.timeout = idle  # type: ignore[assignment]
         super().setup()
         self.server.track_connection(self.connection, add=True)
 
@@ -599,7 +653,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
             fake._record(rec)
             fault = fake._take_fault(rec.method, rec.path)
-            if fault is not None and self._apply_fault(fault, rec):
+            if fault is not None and not fault.after and self._apply_fault(fault, rec):
                 return
             try:
                 status, out, ctype, headers = fake._handle(rec, raw_path, self._scheme)
@@ -607,7 +661,12 @@ class _Handler(BaseHTTPRequestHandler):
                 tb = traceback.format_exc()
                 fake._note_error(tb)
                 status, out, ctype, headers = 500, _dumps({"fake_error": tb}), JSON_TYPE, {}
-            self._send(status, out, ctype, headers)
+            if fault is not None and fault.after:
+                self._apply_fault(fault, rec)
+            elif fault is not None and fault.kind == "trickle":
+                self._trickle(fault, status, out, ctype, headers)
+            else:
+                self._send(status, out, ctype, headers)
         finally:
             self._rid = None
 
@@ -661,9 +720,64 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {"Location": f"{self.server.fake.url}{rec.raw_target}", **fault.headers}
             self._send(302, b"", None, headers)
             return True
+        if fault.kind == "redirect":
+            sep = "&" if "?" in rec.raw_target else "?"
+            location = fault.location or f"{rec.raw_target}{sep}moved=1"
+            self._send(302 if fault.code == 500 else fault.code, b"", None, {"Location": location})
+            return True
+        if fault.kind == "bomb":
+            self._send(
+                200,
+                _bomb(fault.size, fault.encoding),
+                JSON_TYPE,
+                {"Content-Encoding": fault.encoding},
+            )
+            return True
+        if fault.kind == "huge_length":
+            self._send(200, b'{"items": [', JSON_TYPE, content_length=fault.size)
+            self._drop()
+            return True
+        if fault.kind == "echo":
+            echoed = dict(rec.raw_headers)
+            text = "; ".join(f"{name}: {value}" for name, value in rec.raw_headers)
+            body = _dumps(
+                {
+                    "error_code": "APIGW.0301",
+                    "error_msg": f"rejected request with headers {text}",
+                    "request_headers": echoed,
+                    "request_id": rid,
+                }
+            )
+            self._send(fault.code, body, JSON_TYPE)
+            return True
+        if fault.kind == "trickle":
+            return False  # answered by _dispatch once the answer is known
         # close
         self._drop()
         return True
+
+    def _trickle(
+        self, fault: Fault, status: int, body: bytes, ctype: str | None, headers: dict[str, str]
+    ) -> None:
+        """Send the answer with ``fault.part`` one byte every ``fault.seconds``."""
+        head = [f"HTTP/1.1 {status} {_phrase(status)}", f"Content-Length: {len(body)}"]
+        head += [f"Content-Type: {ctype}"] if ctype else []
+        head += [f"{name}: {value}" for name, value in headers.items()]
+        raw_head = ("\r\n".join(head) + "\r\n\r\n").encode()
+        slow, fast = (raw_head, b"") if fault.part == "headers" else (body, raw_head)
+        self.close_connection = True
+        try:
+            self.wfile.write(fast)
+            self.wfile.flush()
+            for index in range(len(slow)):
+                if self.server.fake._stopping.wait(fault.seconds):
+                    break
+                self.wfile.write(slow[index : index + 1])
+                self.wfile.flush()
+            if fault.part == "headers":
+                self.wfile.write(body)
+        except OSError:
+            pass
 
 
 class _Server(ThreadingHTTPServer):
@@ -771,6 +885,10 @@ class FakeCCE:
     * ``raw_list_body``: bytes served for every task list (scripts do not advance).
     * ``empty_items``: task list with no task: ``"list"`` (``[]``), ``"null"`` or ``"omit"``.
     * ``faults``: list of :class:`Fault`.
+    * ``idle_timeout``: seconds after which an idle keep-alive connection is closed by the fake.
+    * ``created_target_version``: created tasks report this ``addonTargetVersion`` instead of
+      the one asked for (a check for another version).
+    * ``vanish_after_polls``: a created task is no longer listed once it was listed this often.
 
     Observations: ``requests`` (list of :class:`RecordedRequest`), ``signature_failures``
     (consecutive AK/SK failures, reset by a good signature), ``auth_failures`` (reason strings),
@@ -788,8 +906,13 @@ class FakeCCE:
         ak: str | None = None,
         sk: str | None = None,
         security_token: str | None = None,
+        cert_names: tuple[str, ...] = ("127.0.0.1", "localhost"),
+        cert_expired: bool = False,
     ) -> None:
         self.tls = tls
+        # TLS: the names the server certificate is for, and whether it has expired
+        self.cert_names = cert_names
+        self.cert_expired = cert_expired
         self.project_id = project_id
         self.cluster_id = cluster_id
         self.token = token
@@ -808,6 +931,9 @@ class FakeCCE:
         self.raw_list_body: bytes | None = None
         self.empty_items: Literal["list", "null", "omit"] = "list"
         self.faults: list[Fault] = []
+        self.idle_timeout: float | None = None
+        self.created_target_version: str | None = None
+        self.vanish_after_polls: int | None = None
         self.signature_failures = 0
         self.auth_failures: list[str] = []
         self.tls_failures = 0
@@ -885,7 +1011,9 @@ class FakeCCE:
         import trustme  # only needed in TLS mode
 
         ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1", "localhost")
+        not_after = datetime.now(UTC) - timedelta(days=1) if self.cert_expired else None
+        not_before = not_after - timedelta(days=30) if not_after is not None else None
+        cert = ca.issue_cert(*self.cert_names, not_before=not_before, not_after=not_after)
         self._tmpdir = tempfile.mkdtemp(prefix="fake-cce-")
         self.ca_pem_path = f"{self._tmpdir}/ca.pem"
         ca.cert_pem.write_to_path(self.ca_pem_path)
@@ -1180,9 +1308,8 @@ class FakeCCE:
                     "addonInstanceID": item["addonInstanceID"],
                     "createTimeStamp": self._next_timestamp(),
                 }
-                spec = (
-                    {"addonTargetVersion": item["targetVersion"]} if "targetVersion" in item else {}
-                )
+                target = self.created_target_version or item.get("targetVersion")
+                spec = {"addonTargetVersion": target} if target else {}
                 self._tasks.append(_Task(metadata=metadata, spec=spec, script=script))
                 created.append(metadata)
         if self.raw_create_body is not None:
@@ -1221,7 +1348,10 @@ class FakeCCE:
         with self._lock:
             now = self.clock()
             for created in self._tasks:
-                if created.matches(type_, task_id, instance_id):
+                gone = self.vanish_after_polls is not None and (
+                    created.polls >= self.vanish_after_polls
+                )
+                if created.matches(type_, task_id, instance_id) and not gone:
                     items.append(created.render_and_advance(now))
         doc: dict[str, Any] = {
             "kind": "AddonCheck",

@@ -12,11 +12,13 @@ import httpx
 import pytest
 from helpers import FakeClock
 
+from gate import redaction
 from gate.api.auth import TokenAuth
 from gate.api.client import (
     MAX_REDIRECTS,
     CceClient,
     Retry,
+    Unanswered,
     describe_error_body,
     tls_context,
 )
@@ -30,6 +32,8 @@ TASKS = f"/api/v3/projects/{PROJECT}/clusters/{CLUSTER}/addons/precheck/tasks"
 OK_BODY = {"kind": "AddonCheck", "apiVersion": "v3", "pageInfo": {"currentCount": 0}, "items": []}
 
 Handler = Callable[[httpx.Request], httpx.Response]
+# live mode registers its credentials the same way before the first request
+redaction.register(TOKEN)
 
 
 def make_client(
@@ -47,12 +51,19 @@ def make_client(
         cluster_id=CLUSTER,
         auth=TokenAuth(TOKEN),
         retry=retry,
-        secrets=(TOKEN,),
-        transport=httpx.MockTransport(handler),
+        transport=httpx.MockTransport(lambda request: streamed(handler(request))),
         sleep=clock.sleep,
         clock=clock,
         jitter=lambda: jitter,
         on_retry=on_retry,
+    )
+
+
+def streamed(answer: httpx.Response) -> httpx.Response:
+    """A fresh copy whose body is still to be read: the client streams every body, as from a
+    socket, and a response built in memory counts as read already (and may be given twice)."""
+    return httpx.Response(
+        answer.status_code, headers=answer.headers, stream=httpx.ByteStream(answer.content)
     )
 
 
@@ -280,7 +291,7 @@ def test_read_timeout_retried_for_get_but_not_for_post() -> None:
     handler, seen = script(timeout, httpx.Response(201, json={}))
     error = fail(make_client(handler), lambda c: c.create_checks([{"addonInstanceID": "u"}]))
     assert len(seen) == 1, "a POST that may have arrived is not sent twice"
-    assert "no answer from" in error.message and "read timeout" in error.message
+    assert "no complete answer from" in error.message and "within 30 s" in error.message
 
 
 def test_post_is_retried_when_it_never_left() -> None:
@@ -418,3 +429,80 @@ def test_base_url_with_a_path_prefix() -> None:
 def test_repr_shows_no_credentials() -> None:
     handler, _ = script(ok())
     assert TOKEN not in repr(make_client(handler))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "١٢".encode(),  # Arabic-Indic digits: int() would read them, an HTTP parser does not
+        "²".encode(),
+        b"-5",
+        b"+3",
+        b"2.5",
+        b"1e3",
+        b"9999999999",
+        b"Wed, 99 Foo 2025 07:28:00 GMT",
+        b"Mon, 01 Jan 99999 00:00:00 GMT",
+        b"\xff\xfe",
+    ],
+)
+def test_retry_after_that_does_not_parse_is_ignored(value: bytes) -> None:
+    clock = FakeClock()
+    handler, _ = script(httpx.Response(503, headers={"Retry-After": value}), ok())
+    make_client(handler, clock, Retry(first_delay=0.25)).list_tasks()
+    assert clock.sleeps == [0.25], "the usual backoff, as if there were no Retry-After"
+
+
+def test_waits_end_with_the_run() -> None:
+    clock = FakeClock()
+    handler, seen = script(httpx.Response(503))
+    client = make_client(handler, clock, Retry(first_delay=1, max_delay=8, budget=60))
+    client.stop_at = 5.0
+    error = fail(client)
+    assert sum(clock.sleeps) <= 5 and len(seen) == len(clock.sleeps) + 1
+    assert "(the run's --timeout is reached)" in error.message
+
+    handler, seen = script(httpx.Response(429, headers={"Retry-After": "30"}), ok())
+    client = make_client(handler, FakeClock(), Retry(budget=60))
+    client.stop_at = 5.0
+    assert "--timeout is reached" in fail(client).message
+    assert len(seen) == 1, "no wait that the run cannot afford"
+
+
+def test_a_post_is_resent_only_when_it_provably_did_not_arrive() -> None:
+    def create(client: CceClient) -> Any:
+        return client.create_checks([{"addonInstanceID": "u"}])
+
+    for never_arrived in (httpx.ConnectError("refused"), httpx.WriteError("broken pipe")):
+        handler, seen = script(never_arrived, httpx.Response(201, json={}))
+        assert create(make_client(handler)).status == 201 and len(seen) == 2
+    handler, seen = script(httpx.Response(429), httpx.Response(201, json={}))
+    assert create(make_client(handler)).status == 201 and len(seen) == 2
+    for unclear in (502, 503, 504):
+        handler, seen = script(httpx.Response(unclear), httpx.Response(201, json={}))
+        with pytest.raises(Unanswered):
+            create(make_client(handler))
+        assert len(seen) == 1
+    handler, seen = script(httpx.Response(400, json={"errorCode": "CCE.01400001"}))
+    with pytest.raises(ApiError) as caught:
+        create(make_client(handler))
+    assert not isinstance(caught.value, Unanswered), "a 400 says clearly nothing started"
+
+
+def test_declared_size_above_the_cap_is_refused_before_reading() -> None:
+    handler, _ = script(httpx.Response(200, headers={"Content-Length": str(10**9)}, content=b"{}"))
+    client = make_client(handler)
+    client.max_body = 1024
+    assert "announces 1000000000 bytes, more than the 1024-byte limit" in fail(client).message
+
+
+def test_every_real_transport_gets_the_total_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The deadline rides on httpcore internals: this fails loudly if an httpx upgrade moves them.
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:pw-0123456789@127.0.0.1:3128")
+    client = CceClient(BASE, project_id=PROJECT, cluster_id=CLUSTER, auth=TokenAuth(TOKEN))
+    http: Any = client._http
+    transports = [http._transport, *http._mounts.values()]
+    assert len(transports) == 2, "the direct transport and the proxy's"
+    for transport in transports:
+        assert type(transport._pool._network_backend).__name__ == "_DeadlineBackend"
+    assert client._proxy == "http://127.0.0.1:3128", "shown without its user or password"

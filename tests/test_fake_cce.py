@@ -649,3 +649,84 @@ def test_fake_records_no_internal_errors(fake_cce: FakeCCE, client: httpx.Client
     assert "empty script" in response.json()["fake_error"]
     assert len(fake_cce.errors) == 1
     fake_cce.errors.clear()
+
+
+# --- byte-level misbehaviour -------------------------------------------------------------------
+
+
+def test_trickle_fault_sends_one_byte_at_a_time(fake_cce: FakeCCE) -> None:
+    fake_cce.faults.append(Fault(kind="trickle", part="headers", seconds=0.002, match="tasks"))
+    started = time.monotonic()
+    answer = httpx.get(fake_cce.url + TASKS_PATH + "/tasks", timeout=5)
+    assert answer.status_code == 200 and answer.json()["items"] == []
+    assert time.monotonic() - started > 0.1, "about 60 header bytes, 2 ms apart"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_bomb_fault_decodes_to_the_size_asked(fake_cce: FakeCCE, encoding: str) -> None:
+    fake_cce.faults.append(Fault(kind="bomb", size=1_000_000, encoding=encoding, match="tasks"))
+    answer = httpx.get(fake_cce.url + TASKS_PATH + "/tasks", timeout=5)
+    assert answer.headers["Content-Encoding"] == encoding
+    assert int(answer.headers["Content-Length"]) < 10_000
+    assert len(answer.content) == len(b'{"items": "') + 1_000_000
+
+
+def test_echo_fault_repeats_the_request_headers(fake_cce: FakeCCE) -> None:
+    fake_cce.faults.append(Fault(kind="echo", code=401, match="tasks"))
+    answer = httpx.get(fake_cce.url + TASKS_PATH + "/tasks", headers={"X-Auth-Token": "t0k"})
+    assert answer.status_code == 401
+    body = answer.json()
+    assert body["request_headers"]["X-Auth-Token"] == "t0k"
+    assert "X-Auth-Token: t0k" in body["error_msg"]
+
+
+def test_status_fault_after_handling_creates_the_task_first(fake_cce: FakeCCE) -> None:
+    fake_cce.faults.append(
+        Fault(kind="status", match="precheck", method="POST", code=502, after=True)
+    )
+    body = {
+        "kind": "AddonCheck",
+        "apiVersion": "v3",
+        "spec": {
+            "clusterID": DEFAULT_CLUSTER_ID,
+            "addonList": [
+                {
+                    "addonTemplateName": "coredns",
+                    "addonInstanceID": COREDNS_UID,
+                    "targetVersion": "1.30.33",
+                    "type": "addonUpgrade",
+                }
+            ],
+        },
+    }
+    answer = httpx.post(fake_cce.url + TASKS_PATH, json=body, timeout=5)
+    assert answer.status_code == 502
+    assert [t["addonTemplateName"] for t in fake_cce.tasks] == ["coredns"]
+
+
+def test_huge_length_and_vanishing_tasks(fake_cce: FakeCCE) -> None:
+    fake_cce.faults.append(Fault(kind="huge_length", size=10**12, match="tasks"))
+    with httpx.stream("GET", fake_cce.url + TASKS_PATH + "/tasks", timeout=5) as answer:
+        assert answer.headers["Content-Length"] == str(10**12)
+    fake_cce.preexisting_tasks = []
+    fake_cce.vanish_after_polls = 1
+    fake_cce.created_target_version = "9.9.9"
+    body = {
+        "kind": "AddonCheck",
+        "apiVersion": "v3",
+        "spec": {
+            "clusterID": DEFAULT_CLUSTER_ID,
+            "addonList": [
+                {
+                    "addonTemplateName": "coredns",
+                    "addonInstanceID": COREDNS_UID,
+                    "targetVersion": "1.30.33",
+                    "type": "addonUpgrade",
+                }
+            ],
+        },
+    }
+    httpx.post(fake_cce.url + TASKS_PATH, json=body, timeout=5).raise_for_status()
+    first = httpx.get(fake_cce.url + TASKS_PATH + "/tasks", timeout=5).json()
+    assert first["items"][0]["spec"] == {"addonTargetVersion": "9.9.9"}
+    assert httpx.get(fake_cce.url + TASKS_PATH + "/tasks", timeout=5).json()["items"] == []

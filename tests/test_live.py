@@ -27,6 +27,7 @@ from fake_cce import (
     Fault,
 )
 from helpers import FakeClock
+from secret_forms import forms
 
 from gate import live
 from gate.cli import cli
@@ -154,7 +155,8 @@ def gate(
 
 def assert_no_secret(run: Run) -> None:
     for secret in SECRETS:
-        assert secret not in run.everything, f"secret {secret[:8]}... leaked"
+        for form in forms(secret):
+            assert form not in run.everything, f"secret {secret[:8]}... leaked as {form!r}"
 
 
 def requests_to(fake: FakeCCE, suffix: str, method: str = "GET") -> list[Any]:
@@ -302,7 +304,7 @@ def test_precheck_finds_new_tasks_when_the_create_answer_has_no_ids(
     judged = {t["addon"]: t["task_id"] for t in run.report["tasks"]["judged"]}
     assert judged == created
     assert "(task ID not returned)" in run.stderr
-    assert any("carries no task ID for coredns, everest" in n for n in run.report["notes"])
+    assert any("carries no usable task ID for coredns, everest" in n for n in run.report["notes"])
 
 
 def test_precheck_target_version_policy_needs_no_param(fake_cce: FakeCCE, tmp_path: Path) -> None:
@@ -490,6 +492,13 @@ def test_explicit_flags_and_official_sdk_variables(fake_cce: FakeCCE, tmp_path: 
             ["--policy", "/nonexistent-policy.yaml"],
             "/nonexistent-policy.yaml",
         ),
+        # found by the engine only while judging: still before any request
+        (
+            {"HW_AUTH_TOKEN": TOKEN},
+            ["--override", "no-fatal-risks", "--reason", "x"],
+            "a hard-mandatory policy cannot be overridden",
+        ),
+        ({"HW_AUTH_TOKEN": TOKEN}, ["--enforcement", "nope=advisory"], "no such policy"),
     ],
 )
 def test_configuration_errors_exit_2_before_any_request(
@@ -582,7 +591,7 @@ def test_pacing_from_the_environment() -> None:
     assert live.Pacing.from_environ({}) == live.Pacing()
     fast = live.Pacing.from_environ(FAST)
     assert (fast.poll_interval, fast.poll_max) == (0.01, 0.075)
-    assert (fast.retry_delay, fast.retry_max, fast.read_timeout) == (0.001, 0.016, 2.0)
+    assert (fast.retry_delay, fast.retry_max, fast.request_timeout) == (0.001, 0.016, 2.0)
 
 
 # --- waiting, with an injected clock ---------------------------------------------------------
@@ -645,7 +654,7 @@ FAULTS: dict[str, tuple[list[Fault], int, str]] = {
     "slow": (
         [Fault(kind="delay", seconds=3, times=99)],
         4,
-        "within the read timeout (gave up after",
+        "within 0.3 s (gave up after",
     ),
 }
 

@@ -3,13 +3,23 @@
 One ``httpx.Client`` with explicit timeouts, TLS verification always on, proxies from the standard
 environment variables. Every failure leaves this module as :class:`gate.errors.ApiError` with a
 one-line message (status, Huawei error code and message, request ID; or what went wrong on the
-wire) and the httpx exception chained as its cause.
+wire), scrubbed by :mod:`gate.redaction`, with the httpx exception chained as its cause.
 
-Retries: connection errors, timeouts, 429 (honouring ``Retry-After``), 502, 503 and 504 are
-retried with capped exponential backoff and jitter, within a bounded total time. Nothing else is:
-a 401 in particular, since five failed AK/SK signatures in a row lock the key pair (FACTS.md 4).
-A POST is not retried once it may have reached the server, so a check is never started twice
-because an answer was lost.
+Bounds: one request (connect, TLS, headers and body together) has ``request_timeout`` seconds in
+all, never more than the run has left (``stop_at``): every socket operation gets only what is left
+of that, so a server trickling one byte a second cannot hold gate. A body is read as a stream and
+decoded here, with at most ``max_body`` decoded bytes, so a compressed bomb stops at the cap; a
+``Content-Length`` above the cap is refused before reading.
+
+Retries: for a GET, connection errors, timeouts, 429 (honouring ``Retry-After``), 502, 503 and 504
+are retried with capped exponential backoff and jitter, within the retry budget and what the run
+has left. Nothing else is: a 401 in particular, since five failed AK/SK signatures in a row lock
+the key pair (FACTS.md 4). A POST is resent only when the server provably did not receive it (the
+connection failed before it was sent, or a 429); any other failure after sending raises
+:class:`Unanswered`, so the caller can find out whether the check started.
+
+Redirects are followed here, not by httpx, so that each hop is signed again for its own URL; a
+redirect to another origin is refused before any credential goes there.
 """
 
 from __future__ import annotations
@@ -19,45 +29,47 @@ import json
 import random
 import re
 import ssl
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 
-from gate import __version__
+from gate import __version__, redaction
 from gate.errors import ApiError, ConfigError
 
 __all__ = [
+    "MAX_BODY",
     "MAX_REDIRECTS",
     "RETRY_STATUSES",
     "Answer",
     "CceClient",
     "Retry",
+    "Unanswered",
     "describe_error_body",
-    "redact",
+    "error_fields",
     "tls_context",
 ]
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# A POST that got one of these may have started a check: never resent (429 is a refusal).
+AMBIGUOUS_STATUSES = frozenset({500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
+# 64 MiB of decoded JSON is thousands of tasks: far beyond any real cluster, far below harm.
+MAX_BODY = 64 * 1024 * 1024
+# An error body is only shown, clipped: no need to read more of it.
+_ERROR_BODY = 64 * 1024
+_CHUNK = 64 * 1024
 _SHOWN_BODY = 300
-_REDACTED = "<redacted>"
-# Secrets shorter than this are not searched for: replacing a two-letter string everywhere would
-# garble every message, and no real credential is that short.
-_MIN_SECRET = 4
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every secret value replaced by ``<redacted>``."""
-    for secret in secrets:
-        if len(secret) >= _MIN_SECRET:
-            text = text.replace(secret, _REDACTED)
-    return text
 
 
 @dataclass(frozen=True)
@@ -81,18 +93,29 @@ class Answer:
     request_id: str
 
 
-class _CrossOrigin(Exception):
-    """A redirect pointed at another host: credentials must not follow it."""
+class Unanswered(ApiError):
+    """A POST may have reached the server but gave no usable answer: it is not sent again."""
 
 
 class _Failure(Exception):
     """One failed attempt: the error to raise and whether another attempt may help."""
 
-    def __init__(self, error: ApiError, retry: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        error: ApiError,
+        retry: bool,
+        retry_after: float | None = None,
+        sent: bool = True,
+        unclear: bool = True,
+    ) -> None:
         super().__init__(error.message)
         self.error = error
         self.retry = retry
         self.retry_after = retry_after
+        # False only when the request provably never reached the server
+        self.sent = sent
+        # False when the server's answer says clearly that it did not act (a 4xx, say)
+        self.unclear = unclear
 
 
 def tls_context(ca_bundle: Path | None) -> ssl.SSLContext | bool:
@@ -109,6 +132,94 @@ def tls_context(ca_bundle: Path | None) -> ssl.SSLContext | bool:
         raise ConfigError(f"--ca-bundle {ca_bundle}: not a PEM CA bundle ({exc})") from None
 
 
+# --- the total deadline of one request -----------------------------------------------------------
+
+# The monotonic time by which the current request of this thread must be done; read by every
+# socket operation, so that connect, TLS, headers and body share one deadline.
+_deadline = threading.local()
+
+
+def _left(timeout: float | None) -> float:
+    until: float | None = getattr(_deadline, "at", None)
+    if until is None:
+        return timeout if timeout is not None else 30.0
+    left = max(0.001, until - time.monotonic())
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _left(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname, _left(timeout))
+        return _DeadlineStream(tls)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        _deadline.connected = True
+        stream = self._backend.connect_tcp(
+            host, port, _left(timeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._backend.connect_unix_socket(path, _left(timeout), socket_options)
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _bound_transports(http: httpx.Client) -> None:
+    """Give every real transport (direct and each proxy) the deadline-aware network backend.
+
+    httpx offers no total timeout and no public way to pass a network backend, so the pool's
+    backend is wrapped in place; a transport without a pool (a test's MockTransport) is left alone.
+    """
+    transports: list[Any] = [http._transport, *http._mounts.values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        if pool is None:
+            continue
+        backend = getattr(pool, "_network_backend", None)
+        if not isinstance(backend, httpcore.NetworkBackend):
+            raise RuntimeError("httpcore changed: no network backend to bound")  # pragma: no cover
+        if not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)
+
+
 class CceClient:
     """The three CCE calls gate makes, for one project and cluster."""
 
@@ -120,10 +231,10 @@ class CceClient:
         cluster_id: str,
         auth: httpx.Auth,
         verify: ssl.SSLContext | bool = True,
-        read_timeout: float = 30.0,
+        request_timeout: float = 30.0,
         connect_timeout: float = 10.0,
+        max_body: int = MAX_BODY,
         retry: Retry | None = None,
-        secrets: Sequence[str] = (),
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -136,7 +247,10 @@ class CceClient:
         self.project_id = project_id
         self.cluster_id = cluster_id
         self.retry = retry or Retry()
-        self._secrets = tuple(secrets)
+        self.request_timeout = request_timeout
+        self.max_body = max_body
+        # The run's own deadline on ``clock``: no request or retry wait goes past it.
+        self.stop_at: float | None = None
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
@@ -147,18 +261,20 @@ class CceClient:
             base_url=self.endpoint,
             auth=auth,
             verify=verify,
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            follow_redirects=True,
-            max_redirects=MAX_REDIRECTS,
+            timeout=httpx.Timeout(request_timeout, connect=min(connect_timeout, request_timeout)),
+            follow_redirects=False,
             trust_env=True,
             transport=transport,
             headers={
                 "Content-Type": "application/json",
                 "Accept": "application/json",
+                # only what is decoded here, under the size cap
+                "Accept-Encoding": "gzip, deflate",
                 "User-Agent": f"cce-addon-gate/{__version__}",
             },
-            event_hooks={"request": [self._same_origin]},
         )
+        _bound_transports(self._http)
+        self._proxy = _proxy_for(self._origin)
 
     def __repr__(self) -> str:
         return f"CceClient({self.endpoint!r}, cluster_id={self.cluster_id!r})"
@@ -200,7 +316,10 @@ class CceClient:
         return self.request("GET", "/api/v3/addons", params={"cluster_id": self.cluster_id})
 
     def create_checks(self, addons: Sequence[Mapping[str, Any]]) -> Answer:
-        """BatchCreateAddonPrecheck; ``addons`` are ``spec.addonList`` entries."""
+        """BatchCreateAddonPrecheck; ``addons`` are ``spec.addonList`` entries.
+
+        Raises :class:`Unanswered` when the request may have started checks without saying so.
+        """
         body = {
             "kind": "AddonCheck",
             "apiVersion": "v3",
@@ -220,7 +339,7 @@ class CceClient:
         body: Any = None,
         allow_empty: bool = False,
     ) -> Answer:
-        """Send until a 2xx, an error not worth retrying, or the retry budget runs out."""
+        """Send until a 2xx, an error not worth retrying, or the time allowed runs out."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
         content = None if body is None else json.dumps(body, separators=(",", ":")).encode()
         where = f"{method} {self._show(path, query)}"
@@ -229,19 +348,18 @@ class CceClient:
             try:
                 return self._attempt(method, path, query, content, where, allow_empty)
             except _Failure as failure:
+                if method != "GET" and failure.sent and failure.unclear and not failure.retry:
+                    error = self._final(failure.error, attempt, started)
+                    raise Unanswered(error.message, error.details) from failure.__cause__
                 if not failure.retry:
                     raise self._final(failure.error, attempt, started) from failure.__cause__
                 delay = self._delay(attempt, failure.retry_after)
                 left = self.retry.budget - (self._clock() - started)
-                if attempt == self.retry.max_attempts or delay > left:
-                    error = self._final(failure.error, attempt, started)
-                    if failure.retry_after is not None and failure.retry_after > left:
-                        error = self._error(
-                            f"{error.message} (Retry-After {failure.retry_after:.0f} s is "
-                            f"beyond the {self.retry.budget:.0f} s retry budget)",
-                            error.details,
-                        )
-                    raise error from failure.__cause__
+                run_left = self._run_left()
+                if attempt == self.retry.max_attempts or delay > min(left, run_left):
+                    raise self._given_up(failure, attempt, started, left, run_left) from (
+                        failure.__cause__
+                    )
                 if self._on_retry is not None:
                     self._on_retry(
                         f"{failure.error.message}; retrying in {delay:.1f} s "
@@ -249,6 +367,24 @@ class CceClient:
                     )
                 self._sleep(delay)
         raise AssertionError("unreachable: the last attempt raises")  # pragma: no cover
+
+    def _given_up(
+        self, failure: _Failure, attempt: int, started: float, left: float, run_left: float
+    ) -> ApiError:
+        error = self._final(failure.error, attempt, started)
+        wait = failure.retry_after
+        if wait is not None and wait > left:
+            return self._error(
+                f"{error.message} (Retry-After {wait:.0f} s is beyond the "
+                f"{self.retry.budget:.0f} s retry budget)",
+                error.details,
+            )
+        if run_left < left and attempt < self.retry.max_attempts:
+            return self._error(f"{error.message} (the run's --timeout is reached)", error.details)
+        return error
+
+    def _run_left(self) -> float:
+        return float("inf") if self.stop_at is None else self.stop_at - self._clock()
 
     def _attempt(
         self,
@@ -259,27 +395,97 @@ class CceClient:
         where: str,
         allow_empty: bool,
     ) -> Answer:
-        # Whether a lost answer may be retried: a GET always, a POST only if it never left.
-        idempotent = method == "GET"
+        run_left = self._run_left()
+        if run_left <= 0:
+            raise _Failure(
+                self._error(f"{where}: not sent, the run's --timeout is reached"),
+                retry=False,
+                sent=False,
+            )
+        allowed = min(self.request_timeout, run_left)
+        _deadline.at = time.monotonic() + allowed
+        _deadline.connected = False
         try:
-            response = self._http.request(method, path, params=query, content=content)
-        except _CrossOrigin as exc:
-            raise _Failure(self._error(f"{where}: {exc}"), retry=False) from None
-        except httpx.HTTPError as exc:
-            message, retry = self._explain(exc, idempotent)
-            raise _Failure(self._error(f"{where}: {message}"), retry) from exc
-        if 200 <= response.status_code < 300:
-            return self._answer(response, where, allow_empty)
+            request = self._http.build_request(method, path, params=query, content=content)
+            for _ in range(MAX_REDIRECTS + 1):
+                response = self._send(request, where, allowed)
+                try:
+                    if response.status_code in REDIRECT_STATUSES:
+                        request = self._redirect(request, response, where)
+                        continue
+                    return self._answer(response, where, allow_empty, allowed)
+                finally:
+                    response.close()
+        finally:
+            _deadline.at = None
         raise _Failure(
-            self._error(f"{where}: {_status_line(response)}", _body_details(response)),
-            retry=response.status_code in RETRY_STATUSES,
-            retry_after=_retry_after(response.headers.get("Retry-After")),
+            self._error(f"{where}: redirect loop: more than {MAX_REDIRECTS} redirects"),
+            retry=False,
         )
 
-    def _answer(self, response: httpx.Response, where: str, allow_empty: bool) -> Answer:
-        body = response.content
-        request_id = response.headers.get("X-Request-Id", "")
+    def _send(self, request: httpx.Request, where: str, allowed: float) -> httpx.Response:
+        try:
+            return self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            message, retry, sent = self._explain(exc, request.method == "GET", allowed)
+            raise _Failure(self._error(f"{where}: {message}"), retry, sent=sent) from exc
+
+    def _redirect(
+        self, request: httpx.Request, response: httpx.Response, where: str
+    ) -> httpx.Request:
+        """The next hop: same origin only, signed again (``send`` applies the auth each time)."""
         status = response.status_code
+        location = response.headers.get("Location", "")
+        if not location:
+            raise _Failure(self._error(f"{where}: HTTP {status} without a Location"), retry=False)
+        try:
+            url = request.url.join(location)
+        except (httpx.InvalidURL, ValueError):
+            raise _Failure(
+                self._error(f"{where}: HTTP {status} to an unusable Location"), retry=False
+            ) from None
+        if (url.scheme, url.host, url.port) != (
+            self._origin.scheme,
+            self._origin.host,
+            self._origin.port,
+        ):
+            # The token and security token would go along to the other host.
+            raise _Failure(
+                self._error(
+                    f"{where}: redirected to another origin "
+                    f"({url.scheme}://{url.netloc.decode('ascii', 'replace')}); "
+                    "refusing to send the credentials there"
+                ),
+                retry=False,
+            )
+        if request.method == "GET" or status in (307, 308):
+            return self._http.build_request(request.method, url, content=request.content)
+        # A 301/302/303 would turn the POST into a GET: the check may or may not have started.
+        raise _Failure(
+            self._error(f"{where}: HTTP {status} redirect of the POST is not followed"),
+            retry=False,
+        )
+
+    def _answer(
+        self, response: httpx.Response, where: str, allow_empty: bool, allowed: float
+    ) -> Answer:
+        status = response.status_code
+        if not 200 <= status < 300:
+            body = self._body(response, where, allowed, limit=_ERROR_BODY, clip=True)
+            ambiguous = response.request.method != "GET" and status in AMBIGUOUS_STATUSES
+            retry = status == 429 or (status in RETRY_STATUSES and not ambiguous)
+            raise _Failure(
+                self._error(
+                    f"{where}: {_status_line(response, body)}", _body_details(response, body)
+                ),
+                retry=retry,
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+                # a 429 is a refusal: the check was not started
+                sent=status != 429,
+                unclear=ambiguous,
+            )
+        body = self._body(response, where, allowed, limit=self.max_body)
+        request_id = response.headers.get("X-Request-Id", "")
         if not body.strip():
             if allow_empty:
                 return Answer(status, body, None, request_id)
@@ -288,10 +494,70 @@ class CceClient:
             data = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise _Failure(
-                self._error(f"{where}: HTTP {status} but {_not_json(response, exc)}"),
+                self._error(f"{where}: HTTP {status} but {_not_json(response, body, exc)}"),
+                retry=False,
+            ) from None
+        except RecursionError:
+            raise _Failure(
+                self._error(f"{where}: HTTP {status} but the JSON is nested too deeply to read"),
                 retry=False,
             ) from None
         return Answer(status, body, data, request_id)
+
+    def _body(
+        self,
+        response: httpx.Response,
+        where: str,
+        allowed: float,
+        *,
+        limit: int,
+        clip: bool = False,
+    ) -> bytes:
+        """The decoded body, at most ``limit`` bytes (``clip``: what fits, else an error)."""
+        status = response.status_code
+        declared = response.headers.get("Content-Length", "").strip()
+        if not clip and declared.isascii() and declared.isdigit() and int(declared) > limit:
+            raise _Failure(
+                self._error(
+                    f"{where}: HTTP {status} announces {int(declared)} bytes, more than the "
+                    f"{limit}-byte limit (GATE_MAX_RESPONSE_BYTES); not read"
+                ),
+                retry=False,
+            )
+        decoder = _decoder(response.headers.get("Content-Encoding", ""))
+        if decoder is None:
+            raise _Failure(
+                self._error(
+                    f"{where}: HTTP {status} in an encoding gate did not ask for "
+                    f"(Content-Encoding {_one_line(response.headers['Content-Encoding'], 40)})"
+                ),
+                retry=False,
+            )
+        parts: list[bytes] = []
+        size = 0
+        try:
+            for raw in response.iter_raw(_CHUNK):
+                piece = decoder.feed(raw, limit - size + 1)
+                size += len(piece)
+                parts.append(piece)
+                if size > limit:
+                    if clip:
+                        return b"".join(parts)[:limit]
+                    raise _Failure(
+                        self._error(
+                            f"{where}: HTTP {status} body is larger than the {limit}-byte limit "
+                            "(GATE_MAX_RESPONSE_BYTES); stopped reading"
+                        ),
+                        retry=False,
+                    )
+        except httpx.HTTPError as exc:
+            message, retry, _ = self._explain(exc, response.request.method == "GET", allowed)
+            raise _Failure(self._error(f"{where}: {message}"), retry) from exc
+        except zlib.error:
+            raise _Failure(
+                self._error(f"{where}: HTTP {status} body does not decompress"), retry=False
+            ) from None
+        return b"".join(parts)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         backoff = min(self.retry.max_delay, self.retry.first_delay * 2.0 ** (attempt - 1))
@@ -309,59 +575,112 @@ class CceClient:
 
     # -- explaining failures ---------------------------------------------------------------------
 
-    def _explain(self, exc: httpx.HTTPError, idempotent: bool) -> tuple[str, bool]:
-        """A one-line reason for a transport failure, and whether trying again may help."""
+    def _explain(
+        self, exc: httpx.HTTPError, idempotent: bool, allowed: float
+    ) -> tuple[str, bool, bool]:
+        """A one-line reason for a transport failure, whether trying again may help, and whether
+        the request may have reached the server."""
         host = self._origin.netloc.decode("ascii", "replace")
+        via = f" through the proxy {self._proxy}" if self._proxy else ""
         tls = _tls_cause(exc)
-        if isinstance(exc, httpx.TooManyRedirects):
-            return f"redirect loop: more than {MAX_REDIRECTS} redirects", False
         if tls is not None:
-            return _tls_message(host, tls), False
+            return _tls_message(host, tls) + via, False, False
         if isinstance(exc, httpx.ConnectTimeout):
-            return f"connecting to {host} timed out", True
+            return f"connecting to {host}{via} timed out", True, False
         if isinstance(exc, httpx.ProxyError):
-            return f"the proxy failed: {_reason(exc)}", True
+            return f"the proxy {self._proxy or ''} failed: {_reason(exc)}", True, False
         if isinstance(exc, httpx.ConnectError):
-            return f"cannot connect to {host}: {_reason(exc)}", True
-        if isinstance(exc, httpx.ReadTimeout):
-            return f"no answer from {host} within the read timeout", idempotent
+            return f"cannot connect to {host}{via}: {_reason(exc)}", True, False
+        if isinstance(exc, httpx.WriteError | httpx.WriteTimeout):
+            # the server cannot act on a request it did not receive in full
+            return f"sending to {host}{via} failed: {_reason(exc)}", True, False
         if isinstance(exc, httpx.TimeoutException):
-            return f"timed out talking to {host} ({type(exc).__name__})", idempotent
+            within = f"{allowed:.1f}".rstrip("0").rstrip(".")
+            return f"no complete answer from {host}{via} within {within} s", idempotent, True
         if isinstance(exc, httpx.RemoteProtocolError):
             text = _reason(exc)
+            if "without sending a response" in text and not getattr(_deadline, "connected", True):
+                # A kept-alive connection the server had closed while idle: the request never
+                # reached it, so it goes out again on a fresh connection, a POST too.
+                return f"the idle connection was closed by {host}", True, False
             if "incomplete" in text or "expected" in text or "complete message body" in text:
-                return f"the answer was cut short (truncated body): {text}", idempotent
-            return f"the connection broke: {text}", idempotent
+                return f"the answer was cut short (truncated body): {text}", idempotent, True
+            return f"the connection broke: {text}", idempotent, True
         if isinstance(exc, httpx.NetworkError):
-            return f"network error talking to {host}: {_reason(exc)}", idempotent
+            return f"network error talking to {host}{via}: {_reason(exc)}", idempotent, True
         if isinstance(exc, httpx.DecodingError):
-            return f"the answer could not be decoded: {_reason(exc)}", False
-        return f"{type(exc).__name__}: {_reason(exc)}", False
-
-    def _same_origin(self, request: httpx.Request) -> None:
-        url = request.url
-        if (url.scheme, url.host, url.port) != (
-            self._origin.scheme,
-            self._origin.host,
-            self._origin.port,
-        ):
-            # httpx would carry X-Auth-Token and X-Security-Token along to the other host.
-            raise _CrossOrigin(
-                f"redirected to another origin ({url.scheme}://{url.netloc.decode('ascii')}); "
-                "refusing to send the credentials there"
-            )
+            return f"the answer could not be decoded: {_reason(exc)}", False, True
+        return f"{type(exc).__name__}: {_reason(exc)}", False, True
 
     def _error(self, message: str, details: tuple[str, ...] = ()) -> ApiError:
-        return ApiError(self._scrub(message), tuple(self._scrub(d) for d in details))
-
-    def _scrub(self, text: str) -> str:
-        return redact(text, self._secrets)
+        return ApiError(redaction.scrub(message), tuple(redaction.scrub(d) for d in details))
 
     def _show(self, path: str, query: Mapping[str, str]) -> str:
         url = self._origin.copy_with(path=self._origin.path.rstrip("/") + path)
         if query:
             url = url.copy_merge_params(dict(query))
         return str(url)
+
+
+def _proxy_for(url: httpx.URL) -> str:
+    """The proxy httpx takes from the environment for ``url``, without any user info."""
+    proxies = urllib.request.getproxies_environment()
+    host = url.host
+    if not proxies or urllib.request.proxy_bypass(host):
+        return ""
+    proxy = proxies.get(url.scheme) or proxies.get("all") or ""
+    if not proxy:
+        return ""
+    try:
+        parsed = httpx.URL(proxy if "://" in proxy else f"http://{proxy}")
+    except (httpx.InvalidURL, ValueError):
+        return "(from the environment)"
+    if parsed.password:
+        redaction.register(parsed.password)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
+# --- content decoding under a cap ------------------------------------------------------------
+
+
+class _Identity:
+    def feed(self, data: bytes, room: int) -> bytes:
+        return data
+
+
+class _Inflate:
+    """gzip or deflate, never producing more than ``room`` bytes per call."""
+
+    def __init__(self, wbits: int) -> None:
+        self._wbits = wbits
+        self._inflate = zlib.decompressobj(wbits)
+        self._started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        try:
+            out = self._inflate.decompress(data, room)
+        except zlib.error:
+            if self._started or self._wbits != zlib.MAX_WBITS:
+                raise
+            # "deflate" sometimes means raw deflate without the zlib header (as httpx allows)
+            self._wbits = -zlib.MAX_WBITS
+            self._inflate = zlib.decompressobj(self._wbits)
+            out = self._inflate.decompress(data, room)
+        self._started = True
+        # When the cap is reached, ``out`` is ``room`` bytes long: the caller sees it is over.
+        return out
+
+
+def _decoder(encoding: str) -> _Identity | _Inflate | None:
+    name = encoding.strip().lower()
+    if name in ("", "identity"):
+        return _Identity()
+    if name in ("gzip", "x-gzip"):
+        return _Inflate(16 + zlib.MAX_WBITS)
+    if name == "deflate":
+        return _Inflate(zlib.MAX_WBITS)
+    return None
 
 
 # --- error bodies ----------------------------------------------------------------------------
@@ -379,10 +698,11 @@ def describe_error_body(body: bytes, content_type: str = "") -> tuple[str, str, 
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return "", _summary(body, content_type), ""
+    except RecursionError:
+        return "", "a JSON body nested too deeply to read", ""
     if not isinstance(data, dict):
-        return "", f"JSON body: {_one_line(json.dumps(data))}", ""
-    code = _first(data, "error_code", "errorCode", "code")
-    message = _first(data, "error_msg", "errorMessage")
+        return "", f"JSON body: {_one_line(body.decode('utf-8', 'replace'))}", ""
+    code, message = error_fields(data)
     extra = _first(data, "message")
     if not message:
         message = extra
@@ -393,6 +713,13 @@ def describe_error_body(body: bytes, content_type: str = "") -> tuple[str, str, 
     return code, message, _first(data, "request_id")
 
 
+def error_fields(data: Mapping[str, Any]) -> tuple[str, str]:
+    """(error code, error message) by the Huawei key names; empty when there are none."""
+    return _first(data, "error_code", "errorCode", "code"), _first(
+        data, "error_msg", "errorMessage"
+    )
+
+
 def _first(data: Mapping[str, Any], *keys: str) -> str:
     for key in keys:
         value = data.get(key)
@@ -401,14 +728,14 @@ def _first(data: Mapping[str, Any], *keys: str) -> str:
     return ""
 
 
-def _status_line(response: httpx.Response) -> str:
+def _status_line(response: httpx.Response, body: bytes) -> str:
     status = response.status_code
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = ""
     code, message, body_request_id = describe_error_body(
-        response.content, response.headers.get("Content-Type", "")
+        body, response.headers.get("Content-Type", "")
     )
     line = f"HTTP {status}" + (f" {phrase}" if phrase else "")
     detail = " ".join(part for part in (code, message) if part)
@@ -422,33 +749,41 @@ def _status_line(response: httpx.Response) -> str:
     return line
 
 
-def _body_details(response: httpx.Response) -> tuple[str, ...]:
-    body = response.content
+def _body_details(response: httpx.Response, body: bytes) -> tuple[str, ...]:
     if not body.strip() or _looks_html(body, response.headers.get("Content-Type", "")):
         return ()
     return (f"response body: {_one_line(body.decode('utf-8', 'replace'), 1000)}",)
 
 
+_DELAY_SECONDS = re.compile(r"[0-9]{1,9}", re.ASCII)
+
+
 def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date."""
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date.
+
+    Anything else (other scripts' digits, signs, fractions, ten digits or more, a date that does
+    not parse) is ignored: the usual backoff applies.
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DELAY_SECONDS.fullmatch(value):
         return float(value)
+    if not value.isascii():
+        return None
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
-def _not_json(response: httpx.Response, exc: Exception) -> str:
+def _not_json(response: httpx.Response, body: bytes, exc: Exception) -> str:
     content_type = response.headers.get("Content-Type", "")
-    if _looks_html(response.content, content_type):
-        return f"the body is {_summary(response.content, content_type)}, not JSON"
+    if _looks_html(body, content_type):
+        return f"the body is {_summary(body, content_type)}, not JSON"
     if isinstance(exc, json.JSONDecodeError):
         # The decoder stops at the end of a cut body, or inside the string the cut ended
         cut = exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string")
@@ -508,13 +843,27 @@ def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
+# OpenSSL verify codes -> (which check failed, what the user can do)
+_CA_HINT = "pass the CA bundle (PEM) with --ca-bundle PATH; verification is never turned off"
+_TLS_CHECKS = {
+    2: ("unknown CA", _CA_HINT),
+    9: ("not yet valid", "check the clock of this machine and the server's certificate"),
+    10: ("expired", "the server's certificate must be renewed; a CA bundle does not help"),
+    18: ("self-signed", _CA_HINT),
+    19: ("self-signed CA in the chain", _CA_HINT),
+    20: ("unknown CA", _CA_HINT),
+    21: ("unknown CA", _CA_HINT),
+    62: ("hostname mismatch", "the certificate is for another host: check --endpoint"),
+    64: ("hostname mismatch", "the certificate is for another address: check --endpoint"),
+}
+
+
 def _tls_message(host: str, error: ssl.SSLError) -> str:
     if isinstance(error, ssl.SSLCertVerificationError):
         why = error.verify_message or error.reason or "certificate verification failed"
-        return (
-            f"TLS certificate of {host} not trusted: {why} "
-            "(for a private CA pass --ca-bundle PATH; verification is never turned off)"
-        )
+        code = getattr(error, "verify_code", None)
+        check, hint = _TLS_CHECKS.get(code or 0, ("not trusted", _CA_HINT))
+        return f"TLS certificate of {host} not trusted ({check}: {why}); {hint}"
     reason = error.reason or _one_line(str(error), 120)
     hint = " (is the endpoint plain HTTP?)" if "WRONG_VERSION_NUMBER" in str(reason) else ""
     return f"TLS handshake with {host} failed: {reason}{hint}"
