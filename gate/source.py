@@ -17,7 +17,6 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 from gate.errors import ConfigError, InvalidInput
@@ -25,8 +24,8 @@ from gate.validation import clip, json_path
 
 # Deeper than any response (about seven levels); bounded so that nothing downstream recurses far.
 MAX_DEPTH = 100
-# The frames the parser and its hooks add on top of one per level (measured: see test_reading).
-_PARSER_FRAMES = 4
+# The calls the parser and its object hook add beyond one per level (test_reading pins it).
+_PARSER_FRAMES = 3
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32-LE"),
@@ -154,16 +153,29 @@ def _loads(text: str, name: str, hook: Callable[[list[tuple[str, Any]]], Any]) -
 def _depth_bound() -> Iterator[None]:
     """Let the parser nest MAX_DEPTH levels below here and no further (CPython 3.11 counts its
     C recursion against this limit; later versions keep their own, larger bound)."""
-    depth = 0
-    frame: FrameType | None = sys._getframe()
-    while frame is not None:
-        depth, frame = depth + 1, frame.f_back
     previous = sys.getrecursionlimit()
-    sys.setrecursionlimit(depth + MAX_DEPTH + _PARSER_FRAMES)
+    # C calls count too but leave no frame to count, so measure what is left instead
+    sys.setrecursionlimit(previous - _headroom() + MAX_DEPTH + _PARSER_FRAMES)
     try:
         yield
     finally:
         sys.setrecursionlimit(previous)
+
+
+def _headroom() -> int:
+    """How many more nested Python calls the interpreter allows from here."""
+    count = 0
+
+    def down() -> None:
+        nonlocal count
+        count += 1
+        down()
+
+    try:
+        down()
+    except RecursionError:
+        pass
+    return count
 
 
 class _Duplicate(Exception):
