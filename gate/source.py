@@ -17,13 +17,17 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, BinaryIO
 
 from gate.errors import ConfigError, InvalidInput
 from gate.validation import clip, json_path
 
 # Deeper than any response (about seven levels); bounded so that nothing downstream recurses far.
 MAX_DEPTH = 100
+# About a million tasks (100,000 take 93 MB); a larger input, or an endless one such as
+# /dev/zero, is refused before it is parsed, instead of filling the runner's memory.
+MAX_BYTES = 1 << 30
+_CHUNK = 1 << 24
 # The calls the parser and its object hook add beyond one per level (test_reading pins it).
 _PARSER_FRAMES = 3
 
@@ -61,15 +65,32 @@ def _read_bytes(path: str, name: str) -> bytes:
                 raise ConfigError(
                     "<stdin>: is a terminal, not a response: pipe one in or pass --input FILE"
                 )
-            return sys.stdin.buffer.read()
-        with open(path, "rb") as handle:
-            return handle.read()
+            data = _read_at_most(sys.stdin.buffer)
+        else:
+            with open(path, "rb") as handle:
+                data = _read_at_most(handle)
     except FileNotFoundError:
         raise ConfigError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise ConfigError(f"{name}: is a folder, not a response file") from None
     except OSError as exc:
         raise ConfigError(f"{name}: cannot read: {exc.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(f"{name}: more than {MAX_BYTES:,} bytes: refused unread")
+    return data
+
+
+def _read_at_most(stream: BinaryIO) -> bytes:
+    """All of ``stream``, or MAX_BYTES and one more byte (a read of MAX_BYTES + 1 would
+    reserve that much memory up front)."""
+    chunks, size = [], 0
+    while size <= MAX_BYTES:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def stdin_is_terminal() -> bool:

@@ -538,3 +538,13 @@ def test_hostile_bytes_never_crash_and_pass_only_when_a_plain_reading_passes(
     assert code in (0, 1, 3, 5) and report["exit_code"] == code, output
     if code == 0:
         assert reference_passes(data), output
+
+
+def test_an_input_beyond_the_size_bound_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source, "MAX_BYTES", 1000)
+    monkeypatch.setattr(source, "_CHUNK", 64)
+    message = error_of(b" " * 1001, tmp_path)
+    assert message == f"{tmp_path / 'response.json'}: more than 1,000 bytes: refused unread"
+    assert error_of(b" " * 1000, tmp_path).endswith("response.json: empty, not a JSON response")
