@@ -103,7 +103,8 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--allow-empty",
             is_flag=True,
-            help="Pass when nothing is left to judge (default: incomplete, exit 5).",
+            help="Pass when a valid response leaves nothing to judge (default: incomplete, "
+            "exit 5); any other document stays invalid input.",
         ),
         click.option(
             "--strict-schema",
@@ -219,7 +220,7 @@ _LIVE_FLAGS = (
     "--input",
     "input_path",
     metavar="PATH",
-    help="A saved ListAddonPrecheckTasks response ('-' for stdin). "
+    help="A saved ListAddonPrecheckTasks response: UTF-8 JSON, at most 1 GiB ('-' for stdin). "
     "Without it the results are fetched from the API.",
 )
 @click.option(
