@@ -42,8 +42,8 @@ _BOMS = (
 _NUL_PATTERNS = (
     (re.compile(rb"\x00\x00\x00[^\x00]"), "UTF-32-BE"),
     (re.compile(rb"[^\x00]\x00\x00\x00"), "UTF-32-LE"),
-    (re.compile(rb"\x00[^\x00]"), "UTF-16-BE"),
-    (re.compile(rb"[^\x00]\x00"), "UTF-16-LE"),
+    (re.compile(rb"\x00[^\x00](?:\x00[^\x00]|\Z)"), "UTF-16-BE"),
+    (re.compile(rb"[^\x00]\x00(?:[^\x00]\x00|\Z)"), "UTF-16-LE"),
 )
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _TOKENS = re.compile(_STRING + r'|[^\s\[\]{},:"]+')

@@ -78,6 +78,8 @@ def compact(document: Any) -> bytes:
         ('{"kind": 1}'.encode("utf-16-le"), "response.json: is UTF-16-LE text: JSON must be"),
         ('{"kind": 1}'.encode("utf-32"), "response.json: is UTF-32-LE text (with a byte-order"),
         ('{"kind": 1}'.encode("utf-32-be"), "response.json: is UTF-32-BE text: JSON must be"),
+        ("7".encode("utf-16-le"), "response.json: is UTF-16-LE text: JSON must be"),
+        (b"[\x00]", "response.json:1:2: a NUL byte: not JSON text"),
         (b"[1,\n NaN]", "response.json:2:2: NaN is not a JSON number"),
         (b'{"a": -Infinity}', "response.json:1:7: -Infinity is not a JSON number"),
         (b'{"a": "NaN", "b": Infinity}', "response.json:1:19: Infinity is not a JSON number"),
