@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 from gate import source
 from gate.cli import cli
-from gate.schema import prepare
+from gate.errors import InvalidInput
+from gate.schema import prepare, response_validator
 from gate.source import MAX_DEPTH
-from gate.validation import MAX_PROBLEMS, MAX_SHOWN
+from gate.validation import MAX_PROBLEMS, MAX_SHOWN, SchemaValidator
 
 EXAMPLE_TEXT = (ROOT / "examples" / "blocked-coredns.json").read_text()
 EXAMPLE = json.loads(EXAMPLE_TEXT)
@@ -550,3 +551,68 @@ def test_an_input_beyond_the_size_bound_is_refused_unread(
     message = error_of(b" " * 1001, tmp_path)
     assert message == f"{tmp_path / 'response.json'}: more than 1,000 bytes: refused unread"
     assert error_of(b" " * 1000, tmp_path).endswith("response.json: empty, not a JSON response")
+
+
+# Objects as lists of pairs, so that a key may come twice, as it can in a text.
+trees = st.recursive(
+    st.none() | st.integers(-5, 5) | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.builds(tuple, st.lists(st.tuples(st.sampled_from("abc"), inner), max_size=3))
+    ),
+    max_leaves=10,
+)
+
+
+def dumped(tree: Any) -> str:
+    if isinstance(tree, tuple):
+        return "{" + ",".join(f"{json.dumps(k)}:{dumped(v)}" for k, v in tree) + "}"
+    if isinstance(tree, list):
+        return "[" + ",".join(dumped(v) for v in tree) + "]"
+    return json.dumps(tree)
+
+
+def first_twice(tree: Any, path: str = "$") -> str | None:
+    """The reference: the first object, in document order, that holds a key twice."""
+    children: list[tuple[str, Any]] = []
+    if isinstance(tree, tuple):
+        keys = [k for k, _ in tree]
+        twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+        if twice is not None:
+            return f"{path}: the key {twice!r}"
+        children = [(k if path == "$" else f"{path}.{k}", v) for k, v in tree]
+    elif isinstance(tree, list):
+        children = [(f"{'' if path == '$' else path}[{i}]", v) for i, v in enumerate(tree)]
+    for child_path, child in children:
+        found = first_twice(child, child_path)
+        if found:
+            return found
+    return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees)
+def test_a_duplicate_anywhere_is_named_by_its_first_path(tree: Any) -> None:
+    text = dumped(tree).encode()
+    expected = first_twice(tree)
+    if expected is None:
+        assert source.parse(text, "r.json") == json.loads(text)
+        return
+    with pytest.raises(InvalidInput) as refused:
+        source.parse(text, "r.json")
+    assert refused.value.message.startswith(f"r.json: {expected} appears twice in one object")
+
+
+def test_without_jsonschema_rs_the_answers_are_the_same() -> None:
+    validator = response_validator()
+    slow = SchemaValidator(validator.schema)
+    slow._fast = None
+    document = copy.deepcopy(EXAMPLE)
+    assert slow.is_valid(document) and validator.is_valid(document)
+    document["items"][0]["status"]["riskList"][0]["level"] = "Critical"
+    assert not slow.is_valid(document)
+    assert (
+        slow.problems(document)
+        == validator.problems(document)
+        == ["items[0].status.riskList[0].level: 'Critical' is not one of ['Warning', 'Fatal']"]
+    )
