@@ -616,3 +616,11 @@ def test_without_jsonschema_rs_the_answers_are_the_same() -> None:
         == validator.problems(document)
         == ["items[0].status.riskList[0].level: 'Critical' is not one of ['Warning', 'Fatal']"]
     )
+
+
+def test_a_task_field_finding_names_the_field_as_received(tmp_path: Path) -> None:
+    policy = ROOT / "policies" / "examples" / "results-fresh.yaml"
+    flags = ("--policy", str(policy), "--param", "max_age_hours=12")
+    code, _, report = run(compact(page_shape(outside="risks")), *flags, tmp=tmp_path)
+    assert code == 1
+    assert [f["path"] for f in report["findings"]] == ["items.metadata.createTimestamp"]
