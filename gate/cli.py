@@ -247,7 +247,7 @@ _LIVE_FLAGS = (
     "--input",
     "input_path",
     metavar="PATH",
-    help="A saved ListAddonPrecheckTasks response ('-' for stdin). "
+    help="A saved ListAddonPrecheckTasks response: UTF-8 JSON, at most 1 GiB ('-' for stdin). "
     "Without it the results are fetched from the API.",
 )
 @click.option(

@@ -424,7 +424,7 @@ class _Evaluator:
                     if match(ctx):
                         for condition, check in asserts:
                             if not check(ctx):
-                                yield self.raw(policy, condition, ctx, ref, None, ref.path)
+                                yield self.raw(policy, condition, ctx, ref, None, ref.path, i)
                 except _MissingParam as missing:
                     yield _Raw(policy, f"{ref.name}: {missing}", ref.path, ref, None)
             if not risk_rules:
@@ -530,12 +530,13 @@ class _Evaluator:
         task: TaskRef | None,
         risk: RiskRef | None,
         path: str,
+        index: int = 0,
     ) -> _Raw:
         template = condition.message or policy.message
         actual = self.actual_getter(condition)(ctx) if condition.op else MISSING
         expected = self.expected(condition, ctx) if condition.op else MISSING
         if condition.field and task is not None and risk is None:
-            path = task.path + "".join(f".{part}" for part in condition.field[1:])
+            path = self.layout.where(["items", index, *condition.field[1:]])
         elif condition.count == "risks" and task is not None and risk is None:
             path = task.path + ".status.riskList"
 

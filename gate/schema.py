@@ -8,7 +8,9 @@ risk, and says so, unless ``strict`` asks to refuse it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,16 @@ import yaml
 from gate.errors import InvalidInput
 from gate.resources import schema_path
 from gate.timeutil import parse_timestamp
-from gate.validation import load_schema
+from gate.validation import (
+    MAX_PROBLEMS,
+    MAX_SHOWN,
+    SchemaValidator,
+    Where,
+    capped,
+    clip,
+    json_path,
+    load_schema,
+)
 
 SPEC_FILE = "cce-addon-check.openapi.yaml"
 RESPONSE_SCHEMA_FILE = "list-addon-precheck-tasks.schema.json"
@@ -100,6 +111,8 @@ class Layout:
     single_item: bool = False
     # task index -> how many risks were inside status.riskList before moved ones were appended
     moved_after: dict[int, int] = field(default_factory=dict)
+    # tasks whose createTimeStamp was received as createTimestamp
+    renamed: frozenset[int] = frozenset()
 
     def task_path(self, index: int) -> str:
         return "items" if self.single_item else f"items[{index}]"
@@ -111,6 +124,21 @@ class Layout:
             return f"{base}.riskList[{risk - inside}]"
         return f"{base}.status.riskList[{risk}]"
 
+    def where(self, parts: Sequence[str | int]) -> str:
+        """The path, in the document as received, of ``parts`` (a path in the normalised one)."""
+        if len(parts) < 2 or parts[0] != "items" or not isinstance(parts[1], int):
+            return json_path(parts)
+        index, rest = parts[1], list(parts[2:])
+        if len(rest) > 2 and rest[:2] == ["status", "riskList"] and isinstance(rest[2], int):
+            return self.risk_path(index, rest[2]) + _below(rest[3:])
+        if rest[:2] == ["metadata", "createTimeStamp"] and index in self.renamed:
+            rest[1] = "createTimestamp"
+        return self.task_path(index) + _below(rest)
+
+
+def _below(parts: Sequence[str | int]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -120,17 +148,19 @@ class Prepared:
 
 
 def prepare(document: Any, name: str, strict: bool) -> Prepared:
-    """Normalise the known variant shape, validate, and return the task list."""
-    layout, changes = _normalise(document)
+    """Refuse what is no such response, normalise the known variant shape, validate, and
+    return the task list."""
+    other = _not_a_response(document)
+    if other:
+        raise InvalidInput(f"{name}: not a {_OPERATION} response: {other}")
+    layout, changes = _normalise(document, name)
     if changes and strict:
         raise InvalidInput(
             f"{name}: --strict-schema refuses the reference page's example shape",
             tuple(changes),
         )
-    problems = response_validator().problems(document) or _impossible_times(document)
+    problems = _problems(document, layout)
     if problems:
-        if layout.single_item:
-            problems = [p.replace("items[0]", "items", 1) for p in problems]
         raise InvalidInput(f"{name}: not a valid {_OPERATION} response", tuple(problems))
     tasks = document.get("items") or []
     notes = [f"normalised: {change}" for change in changes]
@@ -140,24 +170,62 @@ def prepare(document: Any, name: str, strict: bool) -> Prepared:
     return Prepared(tasks, layout, tuple(notes))
 
 
-def _impossible_times(document: dict[str, Any]) -> list[str]:
-    """Times the schema's pattern lets through but the calendar does not (2025-13-45)."""
-    problems = []
-    for index, task in enumerate(document.get("items") or []):
-        for key in ("createTimeStamp", "expireTimeStamp"):
-            value = task["metadata"].get(key)
-            if value is not None and parse_timestamp(value) is None:
-                problems.append(f"items[{index}].metadata.{key}: {value!r} is not a valid time")
-    return problems
+# --- documents that are something else --------------------------------------------------------
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "true or false"}
+# The add-on instance listing answers with kind Addon (FACTS.md, section 3).
+_KIND_HINTS = {"Addon": " (the add-on instance listing, GET /api/v3/addons)"}
 
 
-def response_validator() -> Any:
-    return load_schema(schema_path(RESPONSE_SCHEMA_FILE))
-
-
-def _normalise(document: Any) -> tuple[Layout, list[str]]:
+def _not_a_response(document: Any) -> str | None:
+    """Why ``document`` is recognisably some other document, or None."""
     if not isinstance(document, dict):
-        return Layout(), []
+        shown = _JSON_TYPES.get(type(document), "null" if document is None else "a number")
+        return f"the document is {shown}, not an object"
+    error = _api_error(document)
+    if error is not None:
+        return f"this is an API error body: {error}"
+    if "format_version" in document and "verdict" in document:
+        return "this is a gate report, not a response"
+    kind = document.get("kind")
+    if kind is not None and kind != "AddonCheck":
+        return (
+            f"kind is {clip(kind)}, not AddonCheck: another API's answer"
+            f"{_KIND_HINTS.get(kind, '') if isinstance(kind, str) else ''}"
+        )
+    if "spec" in document or "status" in document:
+        return (
+            "it has a top-level spec or status: the BatchCreateAddonPrecheck request or answer "
+            "(that starts checks; their results are listed by ListAddonPrecheckTasks)"
+        )
+    return None
+
+
+def _api_error(document: dict[str, Any]) -> str | None:
+    """``CODE MESSAGE`` of an error body in any of the forms FACTS.md section 4 lists."""
+    error_keys = ("error_code", "errorCode", "error_msg", "errorMessage")
+    if not any(key in document for key in error_keys) and document.get("kind") != "Status":
+        return None
+    code = _first(document, ("error_code", "errorCode", "code", "reason"))
+    text = _first(document, ("error_msg", "errorMessage", "message"))
+    return " ".join(part for part in (code, text) if part) or "(no code, no message)"
+
+
+def _first(document: dict[str, Any], keys: tuple[str, ...]) -> str:
+    for key in keys:
+        value = document.get(key)
+        if isinstance(value, str) and value:
+            return value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "…"
+        if value is not None and not isinstance(value, str):
+            return clip(value)
+    return ""
+
+
+# --- the reference page's shape ---------------------------------------------------------------
+
+
+def _normalise(document: dict[str, Any], name: str) -> tuple[Layout, list[str]]:
+    """Read the reference page's example shape in place; refuse it where reading would lose data."""
     changes: list[str] = []
     items = document.get("items")
     single = isinstance(items, dict)
@@ -165,28 +233,108 @@ def _normalise(document: Any) -> tuple[Layout, list[str]]:
         document["items"] = items = [items]
         changes.append("items was a single object; read as a list of one task")
     moved: dict[int, int] = {}
+    renamed: set[int] = set()
     for index, task in enumerate(items if isinstance(items, list) else []):
         if not isinstance(task, dict):
             continue
         where = "items" if single else f"items[{index}]"
         status = task.get("status")
         if "riskList" in task and isinstance(status, dict):
-            outside = task.pop("riskList")
-            inside = status.get("riskList")
-            before = len(inside) if isinstance(inside, list) else 0
-            if isinstance(outside, list) and isinstance(inside, list):
-                status["riskList"] = inside + outside
-            elif isinstance(outside, list):
-                status["riskList"] = outside
-            moved[index] = before
-            count = len(outside) if isinstance(outside, list) else "?"
-            changes.append(f"{where}.riskList ({count} risks) moved into {where}.status.riskList")
+            moved[index] = inside = _move_risks(task, status, f"{name}: {where}")
+            count = len(status["riskList"]) - inside
+            joined = f", after the {inside} there," if inside else ""
+            changes.append(
+                f"{where}.riskList ({count} risks) moved into {where}.status.riskList{joined}"
+            )
         metadata = task.get("metadata")
-        if (
-            isinstance(metadata, dict)
-            and "createTimestamp" in metadata
-            and "createTimeStamp" not in metadata
-        ):
-            metadata["createTimeStamp"] = metadata.pop("createTimestamp")
-            changes.append(f"{where}.metadata.createTimestamp read as createTimeStamp")
-    return Layout(single, moved), changes
+        if isinstance(metadata, dict) and "createTimestamp" in metadata:
+            if _read_create_time(metadata, f"{name}: {where}.metadata"):
+                renamed.add(index)
+                changes.append(f"{where}.metadata.createTimestamp read as createTimeStamp")
+            else:
+                changes.append(f"{where}.metadata.createTimestamp equals createTimeStamp")
+    return Layout(single, moved, frozenset(renamed)), changes
+
+
+def _move_risks(task: dict[str, Any], status: dict[str, Any], where: str) -> int:
+    """Append the risks beside ``status`` to those inside it; the number that were inside."""
+    outside, inside = task["riskList"], status.get("riskList")
+    if not isinstance(outside, list):
+        raise InvalidInput(f"{where}.riskList: {clip(outside)} is not a list of risks")
+    if inside is not None and not isinstance(inside, list):
+        raise InvalidInput(
+            f"{where}: risks beside status and a status.riskList that is {clip(inside)}, "
+            "not a list: they cannot be read together without losing one"
+        )
+    del task["riskList"]
+    status["riskList"] = [*(inside or []), *outside]
+    return len(inside or [])
+
+
+def _read_create_time(metadata: dict[str, Any], where: str) -> bool:
+    """Read createTimestamp as createTimeStamp; True when it was renamed, False when the two
+    were both there with one value."""
+    alias = metadata.pop("createTimestamp")
+    if "createTimeStamp" not in metadata:
+        metadata["createTimeStamp"] = alias
+        return True
+    if metadata["createTimeStamp"] != alias:
+        raise InvalidInput(
+            f"{where}: createTimestamp {clip(alias)} and createTimeStamp "
+            f"{clip(metadata['createTimeStamp'])} differ: which is the task's time is a guess"
+        )
+    return False
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def response_validator() -> SchemaValidator:
+    return load_schema(schema_path(RESPONSE_SCHEMA_FILE))
+
+
+@cache
+def _task_validator() -> SchemaValidator:
+    schema = response_validator().schema
+    return SchemaValidator(
+        {"$schema": schema["$schema"], "$ref": "#/$defs/AddonCheckTask", "$defs": schema["$defs"]}
+    )
+
+
+def _problems(document: dict[str, Any], layout: Layout) -> list[str]:
+    """At most MAX_PROBLEMS violations, in document order, at their received paths.
+
+    The tasks are told apart by jsonschema-rs, and only invalid ones are explained: a response
+    whose last task of a million is wrong, or whose every task is, costs one fast pass.
+    """
+    if response_validator().is_valid(document):
+        return _impossible_times(document, layout)
+    items = document.get("items")
+    tasks = items if isinstance(items, list) else []
+    top = {**document, "items": []} if tasks else document
+    budget = MAX_PROBLEMS + 1  # one more than is shown tells that there are more
+    lines = response_validator().lines(top, budget, layout.where)
+    for index, task in enumerate(tasks):
+        if len(lines) >= budget:
+            break
+        if not _task_validator().is_valid(task):
+            lines += _task_validator().lines(task, budget - len(lines), _in_task(layout, index))
+    return capped(lines)
+
+
+def _in_task(layout: Layout, index: int) -> Where:
+    return lambda parts: layout.where(["items", index, *parts])
+
+
+def _impossible_times(document: dict[str, Any], layout: Layout) -> list[str]:
+    """Times the schema's pattern lets through but the calendar does not (2025-13-45)."""
+    problems: list[str] = []
+    for index, task in enumerate(document.get("items") or []):
+        for key in ("createTimeStamp", "expireTimeStamp"):
+            value = task["metadata"].get(key)
+            if value is not None and parse_timestamp(value) is None:
+                where = layout.where(["items", index, "metadata", key])
+                problems.append(f"{where}: {clip(value)} is not a valid time")
+        if len(problems) > MAX_PROBLEMS:
+            break
+    return capped(problems)

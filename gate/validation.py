@@ -1,18 +1,33 @@
 """JSON Schema validation: fast when the document is valid, explicit when it is not.
 
 jsonschema-rs answers "valid?" about 80 times faster than python-jsonschema (see
-PERFORMANCE.md); python-jsonschema runs only on an invalid document, for its precise messages.
+PERFORMANCE.md); python-jsonschema runs only on an invalid document, for its precise messages,
+and only until it has found the few errors a message shows (jsonschema-rs' own error iterator
+builds every error first: 4.5 GB for a million of them).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import reprlib
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from gate.interrupts import shielded
+
+# How many violations a message lists in full; after them one line says that more were found.
+MAX_PROBLEMS = 50
+# Characters of one value shown in a message; longer strings end in an ellipsis.
+MAX_SHOWN = 80
+
+_SHOW = reprlib.Repr()
+_SHOW.maxlevel, _SHOW.maxdict, _SHOW.maxlist = 2, 4, 4
+_SHOW.maxstring = _SHOW.maxother = MAX_SHOWN
+
+Where = Callable[[Sequence[str | int]], str]
 
 
 def json_path(parts: Iterable[str | int]) -> str:
@@ -24,6 +39,16 @@ def json_path(parts: Iterable[str | int]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text or "$"
+
+
+def clip(value: Any) -> str:
+    """``repr(value)``, bounded: long strings cut with an ellipsis, containers shortened."""
+    if isinstance(value, str):
+        if len(value) <= MAX_SHOWN:
+            return repr(value)
+        shown = repr(value[:MAX_SHOWN])
+        return shown[:-1] + "…" + shown[-1]
+    return _SHOW.repr(value)
 
 
 class SchemaValidator:
@@ -38,36 +63,68 @@ class SchemaValidator:
         except ImportError:  # a platform without the compiled wheel still gets a correct answer
             self._fast = None
 
-    def errors(self, instance: Any) -> list[Any]:
-        """python-jsonschema ValidationErrors, in document order; empty when valid."""
+    def is_valid(self, instance: Any) -> bool:
         if self._fast is not None:
             with shielded():  # native code: a signal waits until it returns
-                valid = self._fast.is_valid(instance)
-            if valid:
-                return []
+                return bool(self._fast.is_valid(instance))
+        return not self.errors(instance, limit=1)
+
+    def errors(self, instance: Any, limit: int | None = None) -> list[Any]:
+        """python-jsonschema ValidationErrors, in document order; empty when valid.
+
+        With ``limit``, only the first ``limit`` the validator finds are built and sorted.
+        """
+        if self._fast is not None and self.is_valid(instance):
+            return []
         import jsonschema
 
         validator = jsonschema.Draft202012Validator(self.schema)
-        return sorted(validator.iter_errors(instance), key=_error_order)
+        return sorted(islice(validator.iter_errors(instance), limit), key=_error_order)
 
-    def problems(self, instance: Any, limit: int = 50) -> list[str]:
-        """One ``path: message`` line per violation."""
-        lines = [f"{json_path(e.absolute_path)}: {_message(e)}" for e in self.errors(instance)]
-        if len(lines) > limit:
-            lines = lines[:limit] + [f"... and {len(lines) - limit} more"]
+    def lines(self, instance: Any, limit: int, where: Where = json_path) -> list[str]:
+        """One ``path: message`` line for each of the first ``limit`` violations."""
+        return [
+            f"{where(list(e.absolute_path))}: {message(e)}" for e in self.errors(instance, limit)
+        ]
+
+    def problems(
+        self, instance: Any, limit: int = MAX_PROBLEMS, where: Where = json_path
+    ) -> list[str]:
+        """The first ``limit`` violation lines, then ``... and more`` if there are others."""
+        return capped(self.lines(instance, limit + 1, where), limit)
+
+
+def capped(lines: list[str], limit: int = MAX_PROBLEMS) -> list[str]:
+    """``lines`` cut to ``limit``, and a line that says so."""
+    if len(lines) <= limit:
         return lines
+    return [*lines[:limit], f"... and more (only the first {limit} are listed)"]
 
 
 def _error_order(error: Any) -> tuple[Any, ...]:
     return tuple((0, p) if isinstance(p, int) else (1, str(p)) for p in error.absolute_path)
 
 
-def _message(error: Any) -> str:
+def message(error: Any) -> str:
+    """The error's message with the offending value clipped (python-jsonschema shows it whole)."""
     # "x is not valid under any of the given schemas" hides the useful part; name the closest one.
     if error.context:
-        best = min(error.context, key=lambda e: len(list(e.absolute_path)))
-        return str(best.message)
-    return str(error.message)
+        error = min(error.context, key=lambda e: len(list(e.absolute_path)))
+    shown = clip(error.instance)
+    kind, expected = error.validator, error.validator_value
+    if kind == "type":
+        types = ", ".join(repr(t) for t in ([expected] if isinstance(expected, str) else expected))
+        return f"{shown} is not of type {types}"
+    if kind == "enum":
+        return f"{shown} is not one of {expected!r}"
+    if kind == "const":
+        return f"{shown} is not {expected!r}"
+    text = str(error.message)
+    # the other messages start with the value (minLength, pattern, format, minimum)
+    if isinstance(error.instance, str) and len(error.instance) > MAX_SHOWN:
+        whole = repr(error.instance)
+        text = shown + text[len(whole) :] if text.startswith(whole) else text
+    return text if len(text) <= 4 * MAX_SHOWN else text[: 4 * MAX_SHOWN] + "…"
 
 
 @cache

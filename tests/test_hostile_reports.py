@@ -34,7 +34,7 @@ HOSTILE = st.lists(
             "\x85",
             "\u202e",
             "\u2028",
-            "\ud800",
+            # no lone surrogate: reading refuses it as invalid input (tests/test_reading.py)
             "\ufffe",
             "<",
             "&",

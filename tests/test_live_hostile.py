@@ -131,10 +131,12 @@ DUPLICATE = {
 }
 DUPLICATES = json.dumps(
     {
+        "kind": "AddonCheck",
+        "apiVersion": "v3",
         "items": [
             DUPLICATE,
             {**DUPLICATE, "status": {"status": "Failed", "message": "", "riskList": []}},
-        ]
+        ],
     }
 ).encode()
 
