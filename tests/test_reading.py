@@ -93,6 +93,7 @@ def compact(document: Any) -> bytes:
         (b'{"a": "\\ud83d x"}', "response.json:1:8: a lone surrogate escape (\\ud83d)"),
         (b'{"\\uDBFF": 1}', "response.json:1:3: a lone surrogate escape (\\uDBFF)"),
         (b'{"a": 1,}', "response.json:1:9: not valid JSON: Expecting property name"),
+        (b'{"a": "x\ty"}', "response.json:1:9: not valid JSON: Invalid control character"),
     ],
 )
 def test_odd_bytes_are_invalid_input_with_where(data: bytes, expected: str, tmp_path: Path) -> None:
@@ -102,7 +103,7 @@ def test_odd_bytes_are_invalid_input_with_where(data: bytes, expected: str, tmp_
 def test_escapes_that_are_no_lone_surrogates_are_read(tmp_path: Path) -> None:
     document = passing()
     risk = document["items"][0]["status"]["riskList"][0]
-    risk["message"] = "\U0001f600 and a backslash before u: \\ud800"
+    risk["message"] = "\U0001f600, \x1b[31m and a backslash before u: \\ud800"
     data = json.dumps(document).encode()  # ensure_ascii: the emoji is a \ud83d\ude00 pair
     assert b"\\ud83d\\ude00" in data and b"\\\\ud800" in data
     code, _, report = run(data, tmp=tmp_path)
