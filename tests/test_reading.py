@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from helpers import CLI_ENV, ROOT
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from gate import source
@@ -94,6 +94,11 @@ def compact(document: Any) -> bytes:
         (b'{"\\uDBFF": 1}', "response.json:1:3: a lone surrogate escape (\\uDBFF)"),
         (b'{"a": 1,}', "response.json:1:9: not valid JSON: Expecting property name"),
         (b'{"a": "x\ty"}', "response.json:1:9: not valid JSON: Invalid control character"),
+        (
+            b"\n  <html><body>502 Bad Gateway</body></html>",
+            "response.json:2:3: not valid JSON: Expecting value (it looks like HTML or XML: a "
+            "proxy's or gateway's page?)",
+        ),
     ],
 )
 def test_odd_bytes_are_invalid_input_with_where(data: bytes, expected: str, tmp_path: Path) -> None:
@@ -539,6 +544,7 @@ def test_hostile_bytes_never_crash_and_pass_only_when_a_plain_reading_passes(
     if encoding != "utf-8":
         data = data.decode("utf-8", errors="replace").encode(encoding, errors="replace")
     code, output, report = run(data, tmp=tmp_path)
+    event(f"exit {code}")
     assert code in (0, 1, 3, 5) and report["exit_code"] == code, output
     if code == 0:
         assert reference_passes(data), output
