@@ -2,7 +2,11 @@
 
 The reference page's own example differs from its tables (``items`` a single object, ``riskList``
 beside ``status``, ``createTimestamp``); :func:`prepare` reads that shape too, without losing a
-risk, and says so, unless ``strict`` asks to refuse it.
+risk, and says so, unless ``strict`` asks to refuse it. Where reading it would lose or choose data
+(misplaced risks that are no list, two different create times), it refuses instead; and a
+document that is some other answer (an error body, another API's, a gate report) is refused
+with a hint, never read as a response without tasks. Every message names the place in the
+document as received.
 """
 
 from __future__ import annotations
@@ -130,14 +134,10 @@ class Layout:
             return json_path(parts)
         index, rest = parts[1], list(parts[2:])
         if len(rest) > 2 and rest[:2] == ["status", "riskList"] and isinstance(rest[2], int):
-            return self.risk_path(index, rest[2]) + _below(rest[3:])
+            return json_path(rest[3:], self.risk_path(index, rest[2]))
         if rest[:2] == ["metadata", "createTimeStamp"] and index in self.renamed:
             rest[1] = "createTimestamp"
-        return self.task_path(index) + _below(rest)
-
-
-def _below(parts: Sequence[str | int]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+        return json_path(rest, self.task_path(index))
 
 
 @dataclass(frozen=True)
