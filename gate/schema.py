@@ -166,7 +166,7 @@ def prepare(document: Any, name: str, strict: bool) -> Prepared:
     notes = [f"normalised: {change}" for change in changes]
     count = document.get("pageInfo", {}).get("currentCount")
     if count is not None and count != len(tasks):
-        notes.append(f"pageInfo.currentCount is {count} but {len(tasks)} tasks are listed")
+        notes.append(f"pageInfo.currentCount is {clip(count)} but {len(tasks)} tasks are listed")
     return Prepared(tasks, layout, tuple(notes))
 
 

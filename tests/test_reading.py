@@ -631,3 +631,11 @@ def test_a_task_field_finding_names_the_field_as_received(tmp_path: Path) -> Non
     code, _, report = run(compact(page_shape(outside="risks")), *flags, tmp=tmp_path)
     assert code == 1
     assert [f["path"] for f in report["findings"]] == ["items.metadata.createTimestamp"]
+
+
+def test_a_huge_task_count_is_clipped_in_its_note(tmp_path: Path) -> None:
+    text = EXAMPLE_TEXT.replace('"currentCount": 1', '"currentCount": ' + "9" * 4000)
+    code, _, report = run(text.encode(), tmp=tmp_path)
+    assert code == 1
+    note = next(n for n in report["notes"] if n.startswith("pageInfo"))
+    assert len(note) < 200 and note.endswith("9 but 1 tasks are listed")
