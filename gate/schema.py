@@ -195,8 +195,8 @@ def _not_a_response(document: Any) -> str | None:
         )
     if "spec" in document or "status" in document:
         return (
-            "it has a top-level spec or status: the BatchCreateAddonPrecheck request or answer "
-            "(that starts checks; their results are listed by ListAddonPrecheckTasks)"
+            "it has a top-level spec or status, as one check has (the answer of "
+            "BatchCreateAddonPrecheck, a cluster upgrade precheck), not a list of check tasks"
         )
     return None
 

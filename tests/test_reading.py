@@ -237,8 +237,8 @@ def gate_report(tmp_path: Path) -> bytes:
         ),
         (
             {"kind": "AddonCheck", "apiVersion": "v3", "status": {"items": []}},
-            "it has a top-level spec or status: the BatchCreateAddonPrecheck request or answer "
-            "(that starts checks; their results are listed by ListAddonPrecheckTasks)",
+            "it has a top-level spec or status, as one check has (the answer of "
+            "BatchCreateAddonPrecheck, a cluster upgrade precheck), not a list of check tasks",
         ),
         ([], "the document is an array, not an object"),
         (None, "the document is null, not an object"),
