@@ -227,6 +227,7 @@ def _first(document: dict[str, Any], keys: tuple[str, ...]) -> str:
 def _normalise(document: dict[str, Any], name: str) -> tuple[Layout, list[str]]:
     """Read the reference page's example shape in place; refuse it where reading would lose data."""
     changes: list[str] = []
+    _no_stray_risks(document, "", name)
     items = document.get("items")
     single = isinstance(items, dict)
     if single:
@@ -238,6 +239,8 @@ def _normalise(document: dict[str, Any], name: str) -> tuple[Layout, list[str]]:
         if not isinstance(task, dict):
             continue
         where = "items" if single else f"items[{index}]"
+        for part in ("metadata", "spec"):
+            _no_stray_risks(task.get(part), f"{where}.{part}.", name)
         status = task.get("status")
         if "riskList" in task and isinstance(status, dict):
             moved[index] = inside = _move_risks(task, status, f"{name}: {where}")
@@ -254,6 +257,15 @@ def _normalise(document: dict[str, Any], name: str) -> tuple[Layout, list[str]]:
             else:
                 changes.append(f"{where}.metadata.createTimestamp equals createTimeStamp")
     return Layout(single, moved, frozenset(renamed)), changes
+
+
+def _no_stray_risks(node: Any, where: str, name: str) -> None:
+    """Risks where no reader looks would pass unseen: refuse them."""
+    if isinstance(node, dict) and "riskList" in node:
+        raise InvalidInput(
+            f"{name}: {where}riskList: risks here are read by no one (they belong in "
+            "items[].status.riskList)"
+        )
 
 
 def _move_risks(task: dict[str, Any], status: dict[str, Any], where: str) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers import CLI_ENV, ROOT
+from helpers import CLI_ENV, ROOT, mutated
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -319,6 +319,24 @@ def test_misplaced_risks_that_cannot_be_read_are_refused(
     document: dict[str, Any], expected: str, tmp_path: Path
 ) -> None:
     assert error_of(compact(document), tmp_path) == f"{tmp_path / 'response.json'}: {expected}"
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        (("riskList",), "riskList"),
+        (("items", 0, "metadata", "riskList"), "items[0].metadata.riskList"),
+        (("items", 0, "spec", "riskList"), "items[0].spec.riskList"),
+    ],
+)
+def test_risks_where_no_reader_looks_are_refused(
+    path: tuple[Any, ...], where: str, tmp_path: Path
+) -> None:
+    document = mutated(passing(), path, EXAMPLE["items"][0]["status"]["riskList"], delete=False)
+    assert error_of(compact(document), tmp_path) == (
+        f"{tmp_path / 'response.json'}: {where}: risks here are read by no one (they belong in "
+        "items[].status.riskList)"
+    )
 
 
 def test_two_create_times_are_one_or_refused(tmp_path: Path) -> None:
