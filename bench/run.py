@@ -95,19 +95,26 @@ def startup(rounds: int) -> None:
     print(f"| ratio | {gate_s / imports_s:.2f} |")
 
 
+VARIANTS = ("errors", "duplicate-last", "deep")
+
+
+def broken(text: str, name: str) -> str:
+    """A response text made invalid in one of the VARIANTS ways."""
+    if name == "errors":  # every risk twice wrong: two schema errors per risk
+        return text.replace('"level":"', '"level":"x').replace('"status":"', '"status":"x')
+    if name == "duplicate-last":  # found only by the last object the parser builds
+        at = text.rindex('"level":"')
+        return text[:at] + '"level":"Fatal",' + text[at:]
+    if name == "deep":  # as many levels as the response has bytes, about
+        return "[" * (len(text) // 2) + "]" * (len(text) // 2)
+    raise ValueError(name)
+
+
 def variant(count: int, name: str) -> Path:
-    """The ``count``-task response made invalid in one way, by editing its text."""
+    """The ``count``-task response made invalid in one way."""
     path = OUT / f"tasks-{count}-{name}.json"
     if not path.exists():
-        text = response(count).read_text()
-        if name == "errors":  # every risk twice wrong: two schema errors per risk
-            text = text.replace('"level":"', '"level":"x').replace('"status":"', '"status":"x')
-        elif name == "duplicate-last":  # found only by the last object the parser builds
-            at = text.rindex('"level":"')
-            text = text[:at] + '"level":"Fatal",' + text[at:]
-        elif name == "deep":  # as many levels as the response has bytes, about
-            text = "[" * (len(text) // 2) + "]" * (len(text) // 2)
-        path.write_text(text)
+        path.write_text(broken(response(count).read_text(), name))
     return path
 
 

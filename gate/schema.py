@@ -2,7 +2,11 @@
 
 The reference page's own example differs from its tables (``items`` a single object, ``riskList``
 beside ``status``, ``createTimestamp``); :func:`prepare` reads that shape too, without losing a
-risk, and says so, unless ``strict`` asks to refuse it.
+risk, and says so, unless ``strict`` asks to refuse it. Where reading it would lose or choose data
+(misplaced risks that are no list, two different create times), it refuses instead; and a
+document that is some other answer (an error body, another API's, a gate report) is refused
+with a hint, never read as a response without tasks. Every message names the place in the
+document as received.
 """
 
 from __future__ import annotations
@@ -130,14 +134,10 @@ class Layout:
             return json_path(parts)
         index, rest = parts[1], list(parts[2:])
         if len(rest) > 2 and rest[:2] == ["status", "riskList"] and isinstance(rest[2], int):
-            return self.risk_path(index, rest[2]) + _below(rest[3:])
+            return json_path(rest[3:], self.risk_path(index, rest[2]))
         if rest[:2] == ["metadata", "createTimeStamp"] and index in self.renamed:
             rest[1] = "createTimestamp"
-        return self.task_path(index) + _below(rest)
-
-
-def _below(parts: Sequence[str | int]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+        return json_path(rest, self.task_path(index))
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def prepare(document: Any, name: str, strict: bool) -> Prepared:
     notes = [f"normalised: {change}" for change in changes]
     count = document.get("pageInfo", {}).get("currentCount")
     if count is not None and count != len(tasks):
-        notes.append(f"pageInfo.currentCount is {count} but {len(tasks)} tasks are listed")
+        notes.append(f"pageInfo.currentCount is {clip(count)} but {len(tasks)} tasks are listed")
     return Prepared(tasks, layout, tuple(notes))
 
 
@@ -195,8 +195,8 @@ def _not_a_response(document: Any) -> str | None:
         )
     if "spec" in document or "status" in document:
         return (
-            "it has a top-level spec or status: the BatchCreateAddonPrecheck request or answer "
-            "(that starts checks; their results are listed by ListAddonPrecheckTasks)"
+            "it has a top-level spec or status, as one check has (the answer of "
+            "BatchCreateAddonPrecheck, a cluster upgrade precheck), not a list of check tasks"
         )
     return None
 
@@ -227,6 +227,7 @@ def _first(document: dict[str, Any], keys: tuple[str, ...]) -> str:
 def _normalise(document: dict[str, Any], name: str) -> tuple[Layout, list[str]]:
     """Read the reference page's example shape in place; refuse it where reading would lose data."""
     changes: list[str] = []
+    _no_stray_risks(document, "", name)
     items = document.get("items")
     single = isinstance(items, dict)
     if single:
@@ -238,6 +239,8 @@ def _normalise(document: dict[str, Any], name: str) -> tuple[Layout, list[str]]:
         if not isinstance(task, dict):
             continue
         where = "items" if single else f"items[{index}]"
+        for part in ("metadata", "spec"):
+            _no_stray_risks(task.get(part), f"{where}.{part}.", name)
         status = task.get("status")
         if "riskList" in task and isinstance(status, dict):
             moved[index] = inside = _move_risks(task, status, f"{name}: {where}")
@@ -254,6 +257,15 @@ def _normalise(document: dict[str, Any], name: str) -> tuple[Layout, list[str]]:
             else:
                 changes.append(f"{where}.metadata.createTimestamp equals createTimeStamp")
     return Layout(single, moved, frozenset(renamed)), changes
+
+
+def _no_stray_risks(node: Any, where: str, name: str) -> None:
+    """Risks where no reader looks would pass unseen: refuse them."""
+    if isinstance(node, dict) and "riskList" in node:
+        raise InvalidInput(
+            f"{name}: {where}riskList: risks here are read by no one (they belong in "
+            "items[].status.riskList)"
+        )
 
 
 def _move_risks(task: dict[str, Any], status: dict[str, Any], where: str) -> int:

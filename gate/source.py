@@ -160,7 +160,15 @@ def _loads(text: str, name: str, hook: Callable[[list[tuple[str, Any]]], Any]) -
     except json.JSONDecodeError as exc:
         if not exc.doc.strip():
             raise InvalidInput(f"{name}: empty, not a JSON response") from None
-        raise InvalidInput(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        # a proxy or gateway that answers for the API sends a page, not JSON
+        page = (
+            " (it looks like HTML or XML: a proxy's or gateway's page?)"
+            if exc.doc[exc.pos : exc.pos + 1] == "<" and not exc.doc[: exc.pos].strip()
+            else ""
+        )
+        raise InvalidInput(
+            f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}{page}"
+        ) from None
     except RecursionError:
         raise InvalidInput(
             f"{name}:{_where(text, _too_deep(text))}: nested more than {MAX_DEPTH} levels deep"

@@ -30,9 +30,10 @@ _SHOW.maxstring = _SHOW.maxother = MAX_SHOWN
 Where = Callable[[Sequence[str | int]], str]
 
 
-def json_path(parts: Iterable[str | int]) -> str:
-    """``items[3].status.riskList[1].level``; ``$`` for the document itself."""
-    text = ""
+def json_path(parts: Iterable[str | int], base: str = "") -> str:
+    """``items[3].status.riskList[1].level`` (``parts`` below ``base``); ``$`` for the document
+    itself."""
+    text = base
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"

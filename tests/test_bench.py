@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,28 @@ def test_generated_response_is_judged_alike_by_gate_and_the_minimal_script(tmp_p
     # the minimal script fails advisory findings too; gate shows them as skipped
     advisory = ["Skipped" if o == "Failure" else o for o in theirs["no-failed-warnings"]]
     assert ours == {**theirs, "no-failed-warnings": advisory}
+
+
+def test_the_refused_documents_the_bench_measures_are_refused_for_their_reason(
+    tmp_path: Path,
+) -> None:
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    VARIANTS, broken = bench.VARIANTS, bench.broken
+    valid = tmp_path / "tasks.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "generate.py"), "20", str(valid)], check=True
+    )
+    reasons = {
+        "errors": "... and more (only the first 50 are listed)",
+        "duplicate-last": "items[19].status.riskList[5]: the key 'level' appears twice",
+        "deep": "nested more than 100 levels deep",
+    }
+    assert set(VARIANTS) == set(reasons)
+    for name in VARIANTS:
+        path = tmp_path / f"{name}.json"
+        path.write_text(broken(valid.read_text(), name))
+        result = CliRunner().invoke(cli, ["check", "-i", str(path)])
+        assert result.exit_code == 3 and reasons[name] in result.output, result.output

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers import CLI_ENV, ROOT
-from hypothesis import HealthCheck, given, settings
+from helpers import CLI_ENV, ROOT, mutated
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from gate import source
@@ -93,6 +93,12 @@ def compact(document: Any) -> bytes:
         (b'{"a": "\\ud83d x"}', "response.json:1:8: a lone surrogate escape (\\ud83d)"),
         (b'{"\\uDBFF": 1}', "response.json:1:3: a lone surrogate escape (\\uDBFF)"),
         (b'{"a": 1,}', "response.json:1:9: not valid JSON: Expecting property name"),
+        (b'{"a": "x\ty"}', "response.json:1:9: not valid JSON: Invalid control character"),
+        (
+            b"\n  <html><body>502 Bad Gateway</body></html>",
+            "response.json:2:3: not valid JSON: Expecting value (it looks like HTML or XML: a "
+            "proxy's or gateway's page?)",
+        ),
     ],
 )
 def test_odd_bytes_are_invalid_input_with_where(data: bytes, expected: str, tmp_path: Path) -> None:
@@ -102,7 +108,7 @@ def test_odd_bytes_are_invalid_input_with_where(data: bytes, expected: str, tmp_
 def test_escapes_that_are_no_lone_surrogates_are_read(tmp_path: Path) -> None:
     document = passing()
     risk = document["items"][0]["status"]["riskList"][0]
-    risk["message"] = "\U0001f600 and a backslash before u: \\ud800"
+    risk["message"] = "\U0001f600, \x1b[31m and a backslash before u: \\ud800"
     data = json.dumps(document).encode()  # ensure_ascii: the emoji is a \ud83d\ude00 pair
     assert b"\\ud83d\\ude00" in data and b"\\\\ud800" in data
     code, _, report = run(data, tmp=tmp_path)
@@ -231,8 +237,8 @@ def gate_report(tmp_path: Path) -> bytes:
         ),
         (
             {"kind": "AddonCheck", "apiVersion": "v3", "status": {"items": []}},
-            "it has a top-level spec or status: the BatchCreateAddonPrecheck request or answer "
-            "(that starts checks; their results are listed by ListAddonPrecheckTasks)",
+            "it has a top-level spec or status, as one check has (the answer of "
+            "BatchCreateAddonPrecheck, a cluster upgrade precheck), not a list of check tasks",
         ),
         ([], "the document is an array, not an object"),
         (None, "the document is null, not an object"),
@@ -313,6 +319,24 @@ def test_misplaced_risks_that_cannot_be_read_are_refused(
     document: dict[str, Any], expected: str, tmp_path: Path
 ) -> None:
     assert error_of(compact(document), tmp_path) == f"{tmp_path / 'response.json'}: {expected}"
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        (("riskList",), "riskList"),
+        (("items", 0, "metadata", "riskList"), "items[0].metadata.riskList"),
+        (("items", 0, "spec", "riskList"), "items[0].spec.riskList"),
+    ],
+)
+def test_risks_where_no_reader_looks_are_refused(
+    path: tuple[Any, ...], where: str, tmp_path: Path
+) -> None:
+    document = mutated(passing(), path, EXAMPLE["items"][0]["status"]["riskList"], delete=False)
+    assert error_of(compact(document), tmp_path) == (
+        f"{tmp_path / 'response.json'}: {where}: risks here are read by no one (they belong in "
+        "items[].status.riskList)"
+    )
 
 
 def test_two_create_times_are_one_or_refused(tmp_path: Path) -> None:
@@ -538,6 +562,7 @@ def test_hostile_bytes_never_crash_and_pass_only_when_a_plain_reading_passes(
     if encoding != "utf-8":
         data = data.decode("utf-8", errors="replace").encode(encoding, errors="replace")
     code, output, report = run(data, tmp=tmp_path)
+    event(f"exit {code}")
     assert code in (0, 1, 3, 5) and report["exit_code"] == code, output
     if code == 0:
         assert reference_passes(data), output
@@ -624,3 +649,11 @@ def test_a_task_field_finding_names_the_field_as_received(tmp_path: Path) -> Non
     code, _, report = run(compact(page_shape(outside="risks")), *flags, tmp=tmp_path)
     assert code == 1
     assert [f["path"] for f in report["findings"]] == ["items.metadata.createTimestamp"]
+
+
+def test_a_huge_task_count_is_clipped_in_its_note(tmp_path: Path) -> None:
+    text = EXAMPLE_TEXT.replace('"currentCount": 1', '"currentCount": ' + "9" * 4000)
+    code, _, report = run(text.encode(), tmp=tmp_path)
+    assert code == 1
+    note = next(n for n in report["notes"] if n.startswith("pageInfo"))
+    assert len(note) < 200 and note.endswith("9 but 1 tasks are listed")
