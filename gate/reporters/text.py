@@ -65,7 +65,7 @@ def error_lines(report: Report) -> list[str]:
     return lines
 
 
-_DETAILS_SHOWN = 50
+_DETAILS_SHOWN = 100  # more than the validator lists (50 and a count): its list shows whole
 
 
 def _body(report: Report, paint: Paint) -> list[str]:
