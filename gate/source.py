@@ -27,6 +27,9 @@ MAX_DEPTH = 100
 # About a million tasks (100,000 take 93 MB); a larger input, or an endless one such as
 # /dev/zero, is refused before it is parsed, instead of filling the runner's memory.
 MAX_BYTES = 1 << 30
+# CPython 3.12 and later count the parser's C recursion apart from sys.setrecursionlimit (and
+# allow thousands of levels): there the parsed document is walked instead, a little slower.
+PARSER_HONOURS_RECURSION_LIMIT = sys.version_info < (3, 12)
 _CHUNK = 1 << 24
 # The calls the parser and its object hook add beyond one per level (test_reading pins it).
 _PARSER_FRAMES = 3
@@ -111,6 +114,8 @@ def parse(data: bytes, name: str) -> Any:
             f"{name}: {json_path(path)}: the key {clip(key)} appears twice in one object "
             "(which of the two counts would be a guess)"
         ) from None
+    if not PARSER_HONOURS_RECURSION_LIMIT and deeper_than(document, MAX_DEPTH):
+        raise _too_deep_error(text, name)
     surrogate = _lone_surrogate(text)
     if surrogate is not None:
         raise InvalidInput(
@@ -170,18 +175,25 @@ def _loads(text: str, name: str, hook: Callable[[list[tuple[str, Any]]], Any]) -
             f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}{page}"
         ) from None
     except RecursionError:
-        raise InvalidInput(
-            f"{name}:{_where(text, _too_deep(text))}: nested more than {MAX_DEPTH} levels deep"
-        ) from None
+        raise _too_deep_error(text, name) from None
     except _Refused as exc:
         offset = _first_token(text, exc.literal)
         raise InvalidInput(f"{name}:{_where(text, offset)}: {exc.reason}") from None
 
 
+def _too_deep_error(text: str, name: str) -> InvalidInput:
+    return InvalidInput(
+        f"{name}:{_where(text, _too_deep(text))}: nested more than {MAX_DEPTH} levels deep"
+    )
+
+
 @contextmanager
 def _depth_bound() -> Iterator[None]:
-    """Let the parser nest MAX_DEPTH levels below here and no further (CPython 3.11 counts its
-    C recursion against this limit; later versions keep their own, larger bound)."""
+    """Let the parser nest MAX_DEPTH levels below here and no further, where the recursion
+    limit bounds it (CPython 3.11); elsewhere :func:`parse` walks the document instead."""
+    if not PARSER_HONOURS_RECURSION_LIMIT:
+        yield
+        return
     previous = sys.getrecursionlimit()
     # C calls count too but leave no frame to count, so measure what is left instead
     sys.setrecursionlimit(previous - _headroom() + MAX_DEPTH + _PARSER_FRAMES)
@@ -293,6 +305,19 @@ def _first_token(text: str, literal: str) -> int:
         if match.group() == literal:
             return match.start()
     return 0
+
+
+def deeper_than(document: Any, limit: int) -> bool:
+    """Whether ``document`` nests more than ``limit`` levels (the document itself is level 1)."""
+    todo = [(document, 1)] if isinstance(document, dict | list) else []
+    while todo:
+        node, depth = todo.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                todo.append((child, depth + 1))
+    return False
 
 
 def _too_deep(text: str) -> int:

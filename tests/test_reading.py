@@ -149,6 +149,33 @@ def test_nesting_is_read_to_the_bound_and_refused_beyond_it(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.parametrize("innermost", [{"x": 1}, [1]])
+def test_where_the_parser_ignores_the_recursion_limit_a_walk_keeps_the_bound_exactly(
+    innermost: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source, "PARSER_HONOURS_RECURSION_LIMIT", False)  # CPython 3.12+
+    document = passing()
+    value = innermost
+    for _ in range(MAX_DEPTH - 2):
+        value = [value]
+    document["extra"] = value  # MAX_DEPTH levels with the document's own
+    code, _, report = run(compact(document), tmp=tmp_path)
+    assert (code, report["verdict"]) == (0, "pass")
+    document["extra"] = [value]
+    text = compact(document).decode()
+    assert error_of(text.encode(), tmp_path) == (
+        f"{tmp_path / 'response.json'}:1:{level_opening(text, MAX_DEPTH + 1)}: "
+        f"nested more than {MAX_DEPTH} levels deep"
+    )
+
+
+def test_deeper_than_counts_the_document_as_level_one() -> None:
+    assert not source.deeper_than(1, 0)
+    assert not source.deeper_than({}, 1) and source.deeper_than({}, 0)
+    assert not source.deeper_than({"a": [[], {"b": 1}]}, 3)
+    assert source.deeper_than({"a": [[], {"b": {}}]}, 3)
+
+
 def test_very_deep_nesting_costs_no_recursion(tmp_path: Path) -> None:
     data = b"[" * 200_000 + b"]" * 200_000
     assert error_of(data, tmp_path).endswith(
