@@ -44,6 +44,7 @@ import httpcore
 import httpx
 
 from gate import __version__, redaction
+from gate.display import cut, one_line
 from gate.errors import ApiError, ConfigError
 
 __all__ = [
@@ -812,8 +813,7 @@ def _summary(body: bytes, content_type: str) -> str:
 
 
 def _one_line(text: str, limit: int = _SHOWN_BODY) -> str:
-    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return cut(one_line(text), limit)
 
 
 # --- transport failures ----------------------------------------------------------------------

@@ -35,7 +35,6 @@ _ICON = {Verdict.PASS: "✅", Verdict.BLOCKED: "⛔", Verdict.INCOMPLETE: "⏳"}
 # emphasis, links, HTML, strike-through or a new table cell inside a cell.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 _SPACE = re.compile(r"\s+")
-_FILE_LINE = re.compile(r"^([^\s:][^:]*):(\d+): ")
 
 
 def most_severe_first(findings: Iterable[Finding]) -> list[Finding]:
@@ -51,14 +50,6 @@ def _severity(finding: Finding) -> tuple[int, int, int]:
         _ENFORCEMENT_RANK[finding.enforcement],
         _RISK_RANK.get(level, 2),
     )
-
-
-def error_location(message: str) -> tuple[str, int] | None:
-    """The ``file:line`` an error message starts with, if it names one (policy, waiver files)."""
-    match = _FILE_LINE.match(message)
-    if match is None or match.group(1).startswith("("):
-        return None
-    return match.group(1), int(match.group(2))
 
 
 def render(report: Report) -> str:
