@@ -366,7 +366,7 @@ class _Progress:
         return run
 
 
-_OUTPUT_FLAGS = ("junit", "json_path", "markdown", "codequality", "sarif", "color")
+_OUTPUT_FLAGS = (*reporters.FLAGS.values(), "color")  # the report flags come from the registry
 
 
 def _console() -> Console:

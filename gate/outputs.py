@@ -101,7 +101,7 @@ def plan(
                 "report its own path"
             )
         seen[key] = target
-    read = {os.path.realpath(p): str(p) for p in inputs if p and str(p) != STDOUT}
+    read = {os.path.realpath(p) for p in inputs if p and str(p) != STDOUT}
     for target in targets:
         if target.path != STDOUT and os.path.realpath(target.path) in read:
             raise ConfigError(

@@ -30,6 +30,7 @@ TASKS_SHOWN = 100
 FINDINGS_PER_TASK = 20
 FINDINGS_SHOWN = 200
 VALUE_CHARS = 400
+_DETAILS_SHOWN = 100  # more than the validator lists (50 and a count): its list shows whole
 _LEVEL_ORDER = {Enforcement.HARD: 0, Enforcement.SOFT: 1, Enforcement.ADVISORY: 2}
 
 Paint = Callable[[str, str], str]
@@ -63,9 +64,6 @@ def error_lines(report: Report) -> list[str]:
     if len(error.details) > len(shown):
         lines.append(f"  ... and {len(error.details) - len(shown)} more (see --json)")
     return lines
-
-
-_DETAILS_SHOWN = 100  # more than the validator lists (50 and a count): its list shows whole
 
 
 def _body(report: Report, paint: Paint) -> list[str]:
