@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from click.testing import CliRunner
+from helpers import CLI_ENV
 
 from gate.cli import cli
 
@@ -47,3 +48,20 @@ def test_top_level_help_shows_whole_command_descriptions() -> None:
     result = CliRunner().invoke(cli, ["--help"], prog_name="gate", terminal_width=80, env={})
     commands = result.stdout.split("Commands:")[1].split("Exit codes")[0]
     assert "..." not in commands and "precheck" in commands
+
+
+def test_readme_shows_what_the_first_command_prints(tmp_path: Path) -> None:
+    text = README.read_text()
+    shown = text.split("What the first command prints:\n\n```\n", 1)[1].split("```", 1)[0]
+    cwd = os.getcwd()
+    os.chdir(README.parent)
+    try:
+        result = CliRunner().invoke(
+            cli,
+            ["check", "-i", "examples/blocked-coredns.json", "--junit", str(tmp_path / "j.xml")],
+            env=CLI_ENV,
+        )
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 1
+    assert result.stdout == shown
