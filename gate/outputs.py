@@ -133,6 +133,11 @@ def deliver(report: Report, plan: Plan, console: Console, environ: Mapping[str, 
     for line in text_report.error_lines(report):
         console.err(line)
     account = text_report.render(report, color=plan.color)
+    if report.explain is not None:
+        from gate.reporters import explain  # only runs that explain pay for it
+
+        reasons = explain.render(report)
+        account = reasons if report.explain.instead else account + "\n" + reasons
     # with a report on stdout, the account goes to stderr, where a reader still sees it
     if plan.report_on_stdout:
         console.err_text(account)

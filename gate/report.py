@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gate.decision import Decision, Scope
 
 
 class Enforcement(StrEnum):
@@ -154,6 +158,7 @@ class Finding:
     remediation: str = ""
     waiver: Waiver | None = None
     override: Override | None = None
+    decision: Decision | None = None  # why, when --explain asked for it (gate.decision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +197,7 @@ class Report:
     # reports or streams that could not be written: the run cannot vouch for its own outcome
     write_failures: tuple[str, ...] = ()
     signal: int = 0  # the signal that interrupted the run (Verdict.INTERRUPTED)
+    explain: Scope | None = None  # --explain: which findings carry a decision record
 
     @property
     def exit_code(self) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gate.decision import Scope, explained
 from gate.engine import Config, Settings, check_waivers, evaluate, make_config
 from gate.errors import ConfigError, GateError
 from gate.policy import load_policies
@@ -45,6 +46,7 @@ class CheckOptions:
     strict_schema: bool = False
     now: str | None = None
     cluster: str | None = None
+    explain: Scope | None = None  # --explain: record why, for these findings
     # repr=False: the environment holds credentials, and a repr ends up in tracebacks
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
@@ -94,7 +96,10 @@ def _check(options: CheckOptions) -> Report:
 def judge(document: Any, name: str, options: CheckOptions, config: Config) -> Report:
     """Validate and normalise a response, then judge it with an already checked Config."""
     prepared = prepare(document, name, options.strict_schema)
-    return evaluate(prepared.tasks, prepared.layout, config, source=name, notes=prepared.notes)
+    report = evaluate(prepared.tasks, prepared.layout, config, source=name, notes=prepared.notes)
+    if options.explain is None:
+        return report
+    return explained(report, prepared.tasks, prepared.layout, config, options.explain)
 
 
 def configure(

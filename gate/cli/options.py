@@ -110,6 +110,12 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--sarif", metavar="PATH", help="Write a SARIF 2.1.0 report (code scanning)."),
         click.option(
+            "--explain",
+            is_flag=True,
+            help="After the account, say for every finding why it came out as it did: policy, "
+            "evidence, conditions, waivers, effect (also in --json).",
+        ),
+        click.option(
             "--color/--no-color",
             default=None,
             help="Colour the account (default: NO_COLOR, FORCE_COLOR, then the terminal).",
@@ -207,7 +213,13 @@ OUTPUT_FLAGS = (*reporters.FLAGS.values(), "color")  # the report flags come fro
 
 def judging_flags(flags: dict[str, Any]) -> dict[str, Any]:
     """The flags that are judging options, without the report and live ones."""
-    return {k: v for k, v in flags.items() if k not in OUTPUT_FLAGS + LIVE_FLAGS}
+    judging = {k: v for k, v in flags.items() if k not in OUTPUT_FLAGS + LIVE_FLAGS}
+    if judging.get("explain") is True:  # gate explain passes its own Scope
+        from gate.decision import Scope
+
+        judging["explain"] = Scope()
+    judging["explain"] = judging.get("explain") or None
+    return judging
 
 
 def live_flags(flags: dict[str, Any]) -> dict[str, Any]:

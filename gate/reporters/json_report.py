@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate import __version__
 from gate.report import Finding, Outcome, Pending, Report, RiskRef, TaskRef, Waiver
+
+if TYPE_CHECKING:
+    from gate.decision import ConditionCheck, Decision
 
 FORMAT_VERSION = 1
 
@@ -91,6 +94,41 @@ def _finding(f: Finding) -> dict[str, Any]:
         "override": (
             {"reason": f.override.reason, "actor": f.override.actor} if f.override else None
         ),
+        # only with --explain, so reports without it stay as they were
+        **({"decision": _decision(f.decision)} if f.decision else {}),
+    }
+
+
+def _decision(d: Decision) -> dict[str, Any]:
+    return {
+        "policy": {"id": d.policy, "title": d.title, "file": d.file, "line": d.line},
+        "enforcement": d.enforcement.value,
+        "enforcement_source": d.enforcement_source,
+        "evidence": {"path": d.evidence_path, "present": d.evidence_present, "value": d.evidence},
+        "match": [_condition(c) for c in d.match],
+        "assert": [_condition(c) for c in d.asserts],
+        "waivers": [
+            {"waiver": _waiver(w.waiver), "applied": w.applied, "reason": w.reason or None}
+            for w in d.waivers
+        ],
+        "override": (
+            {"reason": d.override.reason, "actor": d.override.actor} if d.override else None
+        ),
+        "outcome": d.outcome.value,
+        "effect": d.effect,
+        "exit_code": d.exit_code,
+    }
+
+
+def _condition(c: ConditionCheck) -> dict[str, Any]:
+    return {
+        "condition": c.text,
+        "line": c.line,
+        "path": c.path,
+        "present": c.present,
+        "actual": c.actual,
+        "held": c.held,
+        "note": c.note or None,
     }
 
 
