@@ -16,6 +16,7 @@ from gate import __version__, interrupts, outputs
 from gate.cli.check import check
 from gate.cli.early import deliver_early, early_outcome, show
 from gate.cli.explain import explain
+from gate.cli.impact import impact
 from gate.cli.options import EPILOG
 from gate.cli.precheck import precheck
 from gate.cli.schema import schema
@@ -38,7 +39,7 @@ def cli() -> None:
     """
 
 
-for _command in (check, precheck, validate, schema, explain):
+for _command in (check, precheck, validate, schema, explain, impact):
     cli.add_command(_command)
 
 

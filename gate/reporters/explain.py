@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from gate.report import Enforcement, Finding, Outcome, Report
+from gate.report import BUILTIN_FILE, Enforcement, Finding, Outcome, Report
 
 if TYPE_CHECKING:
     from gate.decision import ConditionCheck, Decision, WaiverCheck
@@ -66,6 +66,8 @@ def _subject(finding: Finding) -> str:
 def _where(decision: Decision) -> str:
     if not decision.line:
         return "a rule built into gate"
+    if decision.builtin:
+        return f"gate's own policies/{decision.file.removeprefix(BUILTIN_FILE)}:{decision.line}"
     return f"{decision.file}:{decision.line}"
 
 
