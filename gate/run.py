@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gate.engine import Config, Settings, check_waivers, evaluate, make_config
+from gate.engine import Config, Settings, Trace, check_waivers, evaluate, make_config
 from gate.errors import ConfigError, GateError
 from gate.policy import load_policies
 from gate.report import Enforcement, ErrorInfo, Override, Report, Verdict
@@ -91,10 +91,14 @@ def _check(options: CheckOptions) -> Report:
     return judge(document, name, options, config)
 
 
-def judge(document: Any, name: str, options: CheckOptions, config: Config) -> Report:
+def judge(
+    document: Any, name: str, options: CheckOptions, config: Config, trace: Trace | None = None
+) -> Report:
     """Validate and normalise a response, then judge it with an already checked Config."""
     prepared = prepare(document, name, options.strict_schema)
-    return evaluate(prepared.tasks, prepared.layout, config, source=name, notes=prepared.notes)
+    return evaluate(
+        prepared.tasks, prepared.layout, config, source=name, notes=prepared.notes, trace=trace
+    )
 
 
 def configure(

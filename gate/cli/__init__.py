@@ -18,6 +18,7 @@ from gate.cli.early import deliver_early, early_outcome, show
 from gate.cli.options import EPILOG
 from gate.cli.precheck import precheck
 from gate.cli.schema import schema
+from gate.cli.test import test_command
 from gate.cli.validate import validate
 from gate.console import safe_stream
 from gate.errors import Interrupted
@@ -37,7 +38,7 @@ def cli() -> None:
     """
 
 
-for _command in (check, precheck, validate, schema):
+for _command in (check, precheck, validate, schema, test_command):
     cli.add_command(_command)
 
 
