@@ -48,6 +48,7 @@ __all__ = [
     "FINISHED",
     "Config",
     "Settings",
+    "Trace",
     "check_waivers",
     "evaluate",
     "finished",
@@ -107,7 +108,9 @@ def evaluate(
     config: Config,
     source: str = "",
     notes: Sequence[str] = (),
+    trace: Trace | None = None,
 ) -> Report:
+    """Judge the tasks; ``trace``, when given, records what the report does not say (gate test)."""
     settings, waivers = config.settings, config.waivers
     created = _creation_times(tasks, layout, settings.now)
     judged_idx, superseded_idx = select(tasks, settings, created)
@@ -115,7 +118,7 @@ def evaluate(
     judged = [(i, tasks[i], refs[i]) for i in judged_idx]
 
     raw = [item for rule in BUILTIN_RULES.values() for item in rule(judged, layout, settings)]
-    raw.extend(_Evaluator(config.policies, judged, layout, settings).run())
+    raw.extend(_Evaluator(config.policies, judged, layout, settings, trace).run())
     findings, used = _outcomes(raw, config.levels, waivers, settings)
 
     pending = _pending(judged, layout)
@@ -400,6 +403,7 @@ class _Evaluator:
         judged: list[tuple[int, dict[str, Any], TaskRef]],
         layout: Layout,
         settings: Settings,
+        trace: Trace | None = None,
     ) -> None:
         self.judged = judged
         self.layout = layout
@@ -410,6 +414,8 @@ class _Evaluator:
             (p, self.compile_all(p.match), [(c, self.compile(c)) for c in p.assertions])
             for p in policies
         ]
+        if trace is not None:  # wrapped only when asked: an untraced run pays nothing
+            self.compiled = [trace.wrap(*entry) for entry in self.compiled]
 
     def run(self) -> Iterator[_Raw]:
         by_scope: dict[str, list[Any]] = {"risk": [], "task": [], "cluster": []}
@@ -551,6 +557,38 @@ class _Evaluator:
         if task is not None and template is None:
             message = f"{task.name}: {message}"
         return _Raw(policy, message, path, task, risk)
+
+
+class Trace:
+    """What a policy test needs beyond the report: how many subjects (risks, tasks, the cluster)
+    each policy's ``match`` selected, and which ``assert`` conditions failed, by policy ID and
+    index in ``spec.assert``. A pass is only a pass if the policy applied to something."""
+
+    def __init__(self) -> None:
+        self.matched: dict[str, int] = {}
+        self.failed: set[tuple[str, int]] = set()
+
+    def wrap(
+        self, policy: Policy, match: Check, asserts: list[tuple[Condition, Check]]
+    ) -> tuple[Policy, Check, list[tuple[Condition, Check]]]:
+        self.matched.setdefault(policy.id, 0)
+
+        def matched(ctx: Context) -> bool:
+            hit = match(ctx)
+            if hit:
+                self.matched[policy.id] += 1
+            return hit
+
+        def recorded(index: int, check: Check) -> Check:
+            def run(ctx: Context) -> bool:
+                held = check(ctx)
+                if not held:
+                    self.failed.add((policy.id, index))
+                return held
+
+            return run
+
+        return policy, matched, [(c, recorded(i, check)) for i, (c, check) in enumerate(asserts)]
 
 
 class _MissingParam(Exception):

@@ -36,6 +36,8 @@ BUILTIN_IDS = (BUILTIN_FAILED_WITHOUT_RISKS, BUILTIN_PRECHECK_TARGET_VERSION)
 RESERVED_PREFIX = "gate-"
 _SEVERITY = [Enforcement.HARD, Enforcement.SOFT, Enforcement.ADVISORY]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+# policy tests (gate test) live beside the policies they test; a folder of policies skips them
+TEST_FILE_SUFFIXES = (".gate-test.yaml", ".gate-test.yml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +129,15 @@ def getter(parts: tuple[str, ...]) -> Getter:
 def load_policies(paths: Sequence[Path]) -> list[Policy]:
     """The policies of the given files and folders, or the default set when none is given."""
     if not paths:
-        defaults = _load_files(sorted(default_policy_dir().glob("*.yaml")), builtin=True)
+        found = sorted(default_policy_dir().glob("*.yaml"))
+        defaults = _load_files([p for p in found if not is_test_file(p)], builtin=True)
         return sorted(defaults, key=lambda p: _SEVERITY.index(p.enforcement))
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            found = sorted(
+                p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not is_test_file(p)
+            )
             if not found:
                 raise ConfigError(f"{path}: no policy files (*.yaml, *.yml) in this folder")
             files.extend(found)
@@ -141,6 +146,10 @@ def load_policies(paths: Sequence[Path]) -> list[Policy]:
         else:
             raise ConfigError(f"{path}: no such policy file or folder")
     return _load_files(files, builtin=False)
+
+
+def is_test_file(path: Path) -> bool:
+    return path.name.endswith(TEST_FILE_SUFFIXES)
 
 
 def _load_files(files: list[Path], builtin: bool) -> list[Policy]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.decision import Scope, explained
-from gate.engine import Config, Settings, check_waivers, evaluate, make_config
+from gate.engine import Config, Settings, Trace, check_waivers, evaluate, make_config
 from gate.errors import ConfigError, GateError
 from gate.policy import load_policies
 from gate.report import Enforcement, ErrorInfo, Override, Report, Verdict
@@ -93,10 +93,14 @@ def _check(options: CheckOptions) -> Report:
     return judge(document, name, options, config)
 
 
-def judge(document: Any, name: str, options: CheckOptions, config: Config) -> Report:
+def judge(
+    document: Any, name: str, options: CheckOptions, config: Config, trace: Trace | None = None
+) -> Report:
     """Validate and normalise a response, then judge it with an already checked Config."""
     prepared = prepare(document, name, options.strict_schema)
-    report = evaluate(prepared.tasks, prepared.layout, config, source=name, notes=prepared.notes)
+    report = evaluate(
+        prepared.tasks, prepared.layout, config, source=name, notes=prepared.notes, trace=trace
+    )
     if options.explain is None:
         return report
     return explained(report, prepared.tasks, prepared.layout, config, options.explain)

@@ -20,6 +20,7 @@ from gate.cli.impact import impact
 from gate.cli.options import EPILOG
 from gate.cli.precheck import precheck
 from gate.cli.schema import schema
+from gate.cli.test import test_command
 from gate.cli.validate import validate
 from gate.console import safe_stream
 from gate.errors import Interrupted
@@ -39,7 +40,7 @@ def cli() -> None:
     """
 
 
-for _command in (check, precheck, validate, schema, explain, impact):
+for _command in (check, precheck, validate, schema, explain, impact, test_command):
     cli.add_command(_command)
 
 
