@@ -353,6 +353,14 @@ def test_redirect_to_another_host_is_refused_before_sending_credentials() -> Non
     assert "redirected to another origin (https://evil.example)" in error.message
 
 
+@pytest.mark.parametrize("location", ["/api/%zz", "/api/x?a=%e9", "/api/%"])
+def test_redirect_to_a_location_that_cannot_be_signed_is_an_api_error(location: str) -> None:
+    handler, seen = script(httpx.Response(302, headers={"Location": location}))
+    error = fail(make_client(handler))
+    assert "HTTP 302 to an unusable Location" in error.message
+    assert len(seen) == 1
+
+
 def test_same_origin_redirect_is_followed() -> None:
     seen: list[str] = []
 

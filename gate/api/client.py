@@ -44,6 +44,7 @@ import httpcore
 import httpx
 
 from gate import __version__, redaction
+from gate.api.signer import check_signable
 from gate.display import cut, one_line
 from gate.errors import ApiError, ConfigError
 
@@ -441,6 +442,7 @@ class CceClient:
             raise _Failure(self._error(f"{where}: HTTP {status} without a Location"), retry=False)
         try:
             url = request.url.join(location)
+            check_signable(str(url))  # a bad percent-escape would fail inside the signer
         except (httpx.InvalidURL, ValueError):
             raise _Failure(
                 self._error(f"{where}: HTTP {status} to an unusable Location"), retry=False

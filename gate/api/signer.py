@@ -116,6 +116,14 @@ def _canonical_headers(headers: Mapping[str, str]) -> tuple[str, str]:
     return block, ";".join(names)
 
 
+def check_signable(url: str) -> None:
+    """Raise ValueError when the URL's path or query cannot be put in canonical form (for a
+    Location header from the server, before it becomes the next request)."""
+    parts = urlsplit(url)
+    canonical_query(parts.query)
+    _canonical_uri(parts.path)
+
+
 def canonical_request(
     method: str, url: str, headers: Mapping[str, str], body: bytes
 ) -> tuple[str, str]:
