@@ -125,6 +125,7 @@ def test_the_docs_hold_runnable_examples_and_the_harness_catches_a_wrong_one() -
         ("fish_source", "function _gate_completion"),
     ],
 )
+@pytest.mark.process
 def test_shell_completion_scripts_are_produced(shell: str, start: str) -> None:
     code, stdout, _ = invoke([], {"_GATE_COMPLETE": shell})
     assert code == 0

@@ -30,6 +30,8 @@ from fake_cce import (
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
+pytestmark = pytest.mark.socket
+
 # Importing the fixtures registers them here too (tests/conftest.py also loads the plugin).
 _FIXTURES = (fake_cce_fixture, fake_cce_tls_fixture)
 

@@ -33,6 +33,8 @@ from gate.cli import cli
 from gate.errors import ConfigError
 from gate.run import CheckOptions
 
+pytestmark = pytest.mark.socket
+
 ROOT = Path(__file__).resolve().parent.parent
 TASKS_PATH = f"/api/v3/projects/{DEFAULT_PROJECT_ID}/clusters/{DEFAULT_CLUSTER_ID}/addons/precheck"
 
@@ -745,6 +747,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.process
 def test_subprocess_exit_codes(fake_cce: FakeCCE) -> None:
     secure(fake_cce)
     fake_cce.scripts["coredns"] = FATAL_SCRIPT
@@ -776,6 +779,7 @@ def test_subprocess_exit_codes(fake_cce: FakeCCE) -> None:
         assert not any(s in result.stdout + result.stderr for s in SECRETS)
 
 
+@pytest.mark.process
 def test_offline_run_does_not_import_httpx() -> None:
     response = ROOT / "tests" / "cases" / "advisory-passes" / "response.json"
     result = subprocess.run(
