@@ -32,7 +32,8 @@ def visible(text: str) -> str:
 
 def shown(text: str) -> str:
     """Like :func:`visible`, but new lines and tabs stay (for the bodies of reports)."""
-    if text.isprintable():
+    # the common case, a multi-line message with nothing to escape, without a loop per character
+    if text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable():
         return text
     return "".join(ch if ch in _LINE_BREAKS or _inert(ch) else _escape(ch) for ch in text)
 

@@ -982,7 +982,7 @@ class FakeCCE:
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.02},
+            kwargs={"poll_interval": 0.005},  # shutdown waits up to one interval
             name="fake-cce-server",
             daemon=True,
         )

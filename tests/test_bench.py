@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 
 import junitparser
+import pytest
 from click.testing import CliRunner
 
 from gate.cli import cli
 from gate.reporters.junit import COMPLETENESS_SUITE
+
+pytestmark = pytest.mark.process
 
 ROOT = Path(__file__).resolve().parent.parent
 

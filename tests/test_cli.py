@@ -23,6 +23,7 @@ def run(*args: str, **env: str | None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.process
 def test_real_process_exit_codes_and_no_http_stack_offline(tmp_path: Path) -> None:
     env = process_env()
     blocked = subprocess.run(
@@ -132,6 +133,7 @@ def test_help_documents_every_exit_code() -> None:
         assert f"\n    {code}  " in stdout
 
 
+@pytest.mark.process
 def test_wheel_ships_schemas_and_default_policies(tmp_path: Path) -> None:
     build = subprocess.run(
         [

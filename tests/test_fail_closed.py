@@ -62,7 +62,7 @@ def response(drawn: list[dict[str, Any]]) -> dict[str, Any]:
     return {"kind": "AddonCheck", "apiVersion": "v3", "items": items}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(tasks, st.booleans())
 def test_verdict_never_passes_what_it_should_not(
     drawn: list[dict[str, Any]], all_tasks: bool

@@ -30,9 +30,13 @@ from fake_cce import (
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
+pytestmark = pytest.mark.socket
+
 # Importing the fixtures registers them here too (tests/conftest.py also loads the plugin).
 _FIXTURES = (fake_cce_fixture, fake_cce_tls_fixture)
 
+# one CA bundle load for the module: each client loading its own costs 20 ms
+DEFAULT_TLS = ssl.create_default_context()
 AK = "QTWAOYTTINDUT2QVKYUC"
 SK = "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc"
 TASKS_PATH = f"/api/v3/projects/{DEFAULT_PROJECT_ID}/clusters/{DEFAULT_CLUSTER_ID}/addons/precheck"
@@ -101,7 +105,7 @@ def create_body(
 
 @pytest.fixture
 def client(fake_cce: FakeCCE) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_cce.url, timeout=2.0) as c:
+    with httpx.Client(verify=DEFAULT_TLS, base_url=fake_cce.url, timeout=2.0) as c:
         yield c
 
 
@@ -126,7 +130,7 @@ def list_tasks(client: httpx.Client, **params: str) -> dict[str, Any]:
 def test_signed_get_passes(aksk_fake: FakeCCE) -> None:
     query = [("cluster_id", DEFAULT_CLUSTER_ID), ("x", "a b/c~+"), ("x", "0")]
     uri, headers = sign("GET", "/api/v3/addons", host=aksk_fake.host, query=query)
-    with httpx.Client(timeout=2.0) as c:
+    with httpx.Client(verify=DEFAULT_TLS, timeout=2.0) as c:
         response = c.get(aksk_fake.url + uri, headers=headers)
     assert response.status_code == 200, (response.text, aksk_fake.auth_failures)
     assert aksk_fake.signature_failures == 0
@@ -138,7 +142,7 @@ def test_signed_get_passes(aksk_fake: FakeCCE) -> None:
 def test_signed_post_passes_and_body_is_signed(aksk_fake: FakeCCE) -> None:
     body = json.dumps(create_body()).encode()
     uri, headers = sign("POST", TASKS_PATH, host=aksk_fake.host, body=body)
-    with httpx.Client(timeout=2.0) as c:
+    with httpx.Client(verify=DEFAULT_TLS, timeout=2.0) as c:
         ok = c.post(aksk_fake.url + uri, headers=headers, content=body)
         assert ok.status_code == 201, (ok.text, aksk_fake.auth_failures)
         tampered = c.post(aksk_fake.url + uri, headers=headers, content=body + b" ")
@@ -149,7 +153,7 @@ def test_signed_post_passes_and_body_is_signed(aksk_fake: FakeCCE) -> None:
 def test_published_vectors_are_accepted() -> None:
     """FACTS.md 5.2 vectors: fixed date, the real host in the Host header."""
     host = "cce.ap-southeast-1.myhuaweicloud.com"
-    with FakeCCE(ak=AK, sk=SK) as fake, httpx.Client(timeout=2.0) as c:
+    with FakeCCE(ak=AK, sk=SK) as fake, httpx.Client(verify=DEFAULT_TLS, timeout=2.0) as c:
         fake.clock = lambda: datetime(2025, 8, 5, 9, 10, 44, tzinfo=UTC)
         query = [("addon_instance_id", COREDNS_UID), ("type", "addonUpgrade")]
         uri, headers = sign(
@@ -177,7 +181,7 @@ def test_published_vectors_are_accepted() -> None:
 
 def test_wrong_sk_gets_401_with_apig_body(aksk_fake: FakeCCE) -> None:
     query = [("cluster_id", DEFAULT_CLUSTER_ID)]
-    with httpx.Client(timeout=2.0) as c:
+    with httpx.Client(verify=DEFAULT_TLS, timeout=2.0) as c:
         for attempt in (1, 2):
             uri, headers = sign("GET", "/api/v3/addons", host=aksk_fake.host, query=query, sk="x")
             response = c.get(aksk_fake.url + uri, headers=headers)
@@ -228,7 +232,7 @@ def test_aksk_rejections(aksk_fake: FakeCCE, case: str, reason: str) -> None:
         headers["Authorization"] = headers["Authorization"].replace(";x-sdk-date", "")
     if case == "host_changed":
         headers["Host"] = "127.0.0.1:1"
-    with httpx.Client(timeout=2.0) as c:
+    with httpx.Client(verify=DEFAULT_TLS, timeout=2.0) as c:
         response = c.get(aksk_fake.url + uri, headers=headers)
     assert response.status_code == 401
     assert response.json()["error_code"] == "APIGW.0301"
@@ -238,7 +242,10 @@ def test_aksk_rejections(aksk_fake: FakeCCE, case: str, reason: str) -> None:
 
 
 def test_security_token_required_and_signed() -> None:
-    with FakeCCE(ak=AK, sk=SK, security_token="sts-token") as fake, httpx.Client() as c:
+    with (
+        FakeCCE(ak=AK, sk=SK, security_token="sts-token") as fake,
+        httpx.Client(verify=DEFAULT_TLS) as c,
+    ):
         query = [("cluster_id", DEFAULT_CLUSTER_ID)]
         uri, headers = sign("GET", "/api/v3/addons", host=fake.host, query=query)
         assert c.get(fake.url + uri, headers=headers).status_code == 401
@@ -253,7 +260,10 @@ def test_security_token_required_and_signed() -> None:
 
 
 def test_token_auth() -> None:
-    with FakeCCE(token="good-token") as fake, httpx.Client(base_url=fake.url) as c:
+    with (
+        FakeCCE(token="good-token") as fake,
+        httpx.Client(verify=DEFAULT_TLS, base_url=fake.url) as c,
+    ):
         params = {"cluster_id": DEFAULT_CLUSTER_ID}
         ok = c.get("/api/v3/addons", params=params, headers={"X-Auth-Token": "good-token"})
         assert ok.status_code == 200
@@ -542,7 +552,10 @@ def test_fault_matching_and_order(fake_cce: FakeCCE, client: httpx.Client) -> No
 def test_delay_fault_fires_read_timeout(fake_cce: FakeCCE) -> None:
     fake_cce.faults.append(Fault(kind="delay", seconds=5, match="tasks"))
     started = time.monotonic()
-    with httpx.Client(base_url=fake_cce.url, timeout=0.2) as c, pytest.raises(httpx.ReadTimeout):
+    with (
+        httpx.Client(verify=DEFAULT_TLS, base_url=fake_cce.url, timeout=0.2) as c,
+        pytest.raises(httpx.ReadTimeout),
+    ):
         c.get(f"{TASKS_PATH}/tasks")
     assert time.monotonic() - started < 1.5
 
@@ -570,7 +583,9 @@ def test_not_json_fault(fake_cce: FakeCCE, client: httpx.Client) -> None:
 
 def test_redirect_loop_fault(fake_cce: FakeCCE) -> None:
     fake_cce.faults.append(Fault(kind="redirect_loop", match="tasks"))
-    with httpx.Client(base_url=fake_cce.url, follow_redirects=True, timeout=2.0) as c:
+    with httpx.Client(
+        verify=DEFAULT_TLS, base_url=fake_cce.url, follow_redirects=True, timeout=2.0
+    ) as c:
         with pytest.raises(httpx.TooManyRedirects):
             c.get(f"{TASKS_PATH}/tasks", params={"type": "addonUpgrade"})
         assert fake_cce.faults == []  # used up exactly by httpx's default max_redirects
@@ -578,7 +593,7 @@ def test_redirect_loop_fault(fake_cce: FakeCCE) -> None:
             f"{TASKS_PATH}/tasks?type=addonUpgrade"
         }
         assert c.get(f"{TASKS_PATH}/tasks").status_code == 200
-    with httpx.Client(base_url=fake_cce.url, timeout=2.0) as c:
+    with httpx.Client(verify=DEFAULT_TLS, base_url=fake_cce.url, timeout=2.0) as c:
         fake_cce.faults.append(Fault(kind="redirect_loop", times=1))
         response = c.get("/api/v3/addons")
         assert response.status_code == 302
@@ -615,7 +630,10 @@ def test_every_response_has_request_id(fake_cce: FakeCCE, client: httpx.Client) 
 def test_tls_rejects_untrusting_client_and_accepts_trusting_one(fake_cce_tls: FakeCCE) -> None:
     assert fake_cce_tls.url.startswith("https://127.0.0.1:")
     url = f"{fake_cce_tls.url}/api/v3/addons?cluster_id={DEFAULT_CLUSTER_ID}"
-    with httpx.Client(timeout=2.0) as untrusting, pytest.raises(httpx.ConnectError) as info:
+    with (
+        httpx.Client(verify=DEFAULT_TLS, timeout=2.0) as untrusting,
+        pytest.raises(httpx.ConnectError) as info,
+    ):
         untrusting.get(url)
     assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
     assert fake_cce_tls.ca_pem_path is not None
@@ -629,7 +647,7 @@ def test_tls_rejects_untrusting_client_and_accepts_trusting_one(fake_cce_tls: Fa
 
 def test_stop_never_hangs_with_busy_connections() -> None:
     fake = FakeCCE().start()
-    with httpx.Client(base_url=fake.url, timeout=0.2) as c:
+    with httpx.Client(verify=DEFAULT_TLS, base_url=fake.url, timeout=0.2) as c:
         assert c.get("/api/v3/nothing").status_code == 404  # leaves a keep-alive connection
         fake.faults.append(Fault(kind="delay", seconds=60))
         with pytest.raises(httpx.ReadTimeout):

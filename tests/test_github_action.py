@@ -27,6 +27,8 @@ from ci_support import (
 )
 from helpers import NOW, ROOT
 
+pytestmark = pytest.mark.process
+
 
 def test_action_validates_against_the_github_actions_schema() -> None:
     result = check_jsonschema("vendor.github-actions", ROOT / "action.yml")

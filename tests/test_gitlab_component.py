@@ -25,6 +25,8 @@ from helpers import NOW, ROOT
 
 from gate import __version__
 
+pytestmark = pytest.mark.process
+
 TEMPLATE = ROOT / "templates" / "gate.yml"
 EXAMPLE_PIPELINE = ROOT / "examples" / "gitlab" / "pre-upgrade.gitlab-ci.yml"
 BIN = Path(sys.executable).parent

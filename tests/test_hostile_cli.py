@@ -69,7 +69,7 @@ environments = st.dictionaries(
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), response=st.sampled_from([EXAMPLE, CLEAN]), env=environments)
 def test_any_command_line_gets_a_documented_code(
     data: st.DataObject, response: str, env: dict[str, str]

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ from gate import live
 from gate.cli import cli
 from gate.errors import ConfigError
 from gate.run import CheckOptions
+
+pytestmark = pytest.mark.socket
 
 ROOT = Path(__file__).resolve().parent.parent
 TASKS_PATH = f"/api/v3/projects/{DEFAULT_PROJECT_ID}/clusters/{DEFAULT_CLUSTER_ID}/addons/precheck"
@@ -90,6 +91,20 @@ FATAL_SCRIPT = [
     },
 ]
 NEVER_ENDS = [{"status": "Running", "riskList": []}]
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The CLI's live runs wait on a clock that moves only when gate sleeps: a `--timeout 1` or a
+    `Retry-After: 1` is honoured in full, in no real time (requests still go to the real fake)."""
+    clock = FakeClock(1000.0)
+    real = live.LiveOptions
+
+    def options(**kwargs: Any) -> live.LiveOptions:
+        return real(**{"clock": clock, "sleep": clock.sleep, **kwargs})
+
+    monkeypatch.setattr(live, "LiveOptions", options)
+    return clock
 
 
 def aksk_env(security_token: bool = False) -> dict[str, str]:
@@ -278,7 +293,7 @@ def test_precheck_judges_only_the_tasks_it_started(fake_cce: FakeCCE, tmp_path: 
 
 
 def test_precheck_never_finishing_is_incomplete_at_the_timeout(
-    fake_cce: FakeCCE, tmp_path: Path
+    fake_cce: FakeCCE, tmp_path: Path, fake_time: FakeClock
 ) -> None:
     fake_cce.scripts["coredns"] = NEVER_ENDS
     run = precheck(fake_cce, tmp_path, "--timeout", "1")
@@ -404,13 +419,14 @@ def test_503s_then_success_still_pass(fake_cce: FakeCCE, tmp_path: Path) -> None
     assert "HTTP 503 Service Unavailable" in run.stderr and "retrying in" in run.stderr
 
 
-def test_429_with_retry_after_is_honoured(fake_cce: FakeCCE, tmp_path: Path) -> None:
+def test_429_with_retry_after_is_honoured(
+    fake_cce: FakeCCE, tmp_path: Path, fake_time: FakeClock
+) -> None:
     fake_cce.faults.append(
         Fault(kind="status", match="tasks", code=429, style="apig", retry_after="1")
     )
-    started = time.monotonic()
     run = gate(tmp_path, "check", endpoint=fake_cce.url, env=aksk_env())
-    assert time.monotonic() - started >= 1
+    assert fake_time.sleeps and min(fake_time.sleeps) >= 1, "waited at least the Retry-After"
     assert run.code == 5, run.stdout + run.stderr  # nothing to judge, but fetched
     assert len(requests_to(fake_cce, "/precheck/tasks")) == 2
 
@@ -654,9 +670,11 @@ FAULTS: dict[str, tuple[list[Fault], int, str]] = {
     "slow": (
         [Fault(kind="delay", seconds=3, times=99)],
         4,
-        "within 0.3 s (gave up after",
+        "within 0.1 s (gave up after",
     ),
 }
+# a slow server is a timeout on every attempt: a shorter one proves the same in a third of the time
+REQUEST_TIMEOUT = {"slow": "0.1"}
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
@@ -668,7 +686,7 @@ def test_faults_exit_codes_and_no_secret_anywhere(
     secure(fake_cce, security_token=True)
     fake_cce.faults.extend(faults)
     env = aksk_env(security_token=True) if credentials == "aksk" else {"HW_AUTH_TOKEN": TOKEN}
-    env.update({"GATE_DEBUG": "1", "GATE_HTTP_TIMEOUT": "0.3"})
+    env.update({"GATE_DEBUG": "1", "GATE_HTTP_TIMEOUT": REQUEST_TIMEOUT.get(name, "0.3")})
     run = gate(tmp_path, "check", "--wait", endpoint=fake_cce.url, env=env)
     assert run.code == code, run.stdout + run.stderr
     assert message in run.stderr
@@ -729,6 +747,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.process
 def test_subprocess_exit_codes(fake_cce: FakeCCE) -> None:
     secure(fake_cce)
     fake_cce.scripts["coredns"] = FATAL_SCRIPT
@@ -760,6 +779,7 @@ def test_subprocess_exit_codes(fake_cce: FakeCCE) -> None:
         assert not any(s in result.stdout + result.stderr for s in SECRETS)
 
 
+@pytest.mark.process
 def test_offline_run_does_not_import_httpx() -> None:
     response = ROOT / "tests" / "cases" / "advisory-passes" / "response.json"
     result = subprocess.run(

@@ -27,6 +27,8 @@ from gate.api.auth import TokenAuth
 from gate.api.client import CceClient
 from gate.run import CheckOptions
 
+pytestmark = pytest.mark.socket
+
 # Credentials full of what URL, JSON and regex escaping change; all visible ASCII, as the API
 # allows, and no comma in the AK (it would split the Authorization header).
 AK = 'HOSTILEAK+/=\\"(.*)[a]?'

@@ -12,11 +12,14 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from fake_cce import FakeCCE, Fault
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_live import gate
 from test_live_hostile import AK, SECURITY_TOKEN, SK, armed, assert_no_secret
+
+pytestmark = pytest.mark.socket
 
 HEADER_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=16)
 TASK = {

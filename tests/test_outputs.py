@@ -181,6 +181,7 @@ def test_report_paths_that_cannot_be_meant_are_usage_errors(
     assert response.read_text() == Path(CLEAN).read_text(), "the input is never overwritten"
 
 
+@pytest.mark.process
 def test_special_files_are_written_to_and_links_written_through(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from ci_support import (
     CI,
     cli_run,
@@ -15,6 +16,8 @@ from ci_support import (
     tool,
 )
 from helpers import ROOT
+
+pytestmark = pytest.mark.process
 
 
 def hook() -> dict[str, Any]:

@@ -566,7 +566,7 @@ HOSTILE = [
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     st.lists(
@@ -642,7 +642,7 @@ def first_twice(tree: Any, path: str = "$") -> str | None:
     return None
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(trees)
 def test_a_duplicate_anywhere_is_named_by_its_first_path(tree: Any) -> None:
     text = dumped(tree).encode()

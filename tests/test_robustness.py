@@ -43,7 +43,7 @@ def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 EXAMPLE_PATHS = paths(EXAMPLE)[1:]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(EXAMPLE_PATHS), json_values, st.booleans())
 def test_any_mutation_of_a_response_gets_a_documented_verdict(
     path: tuple[Any, ...], value: Any, delete: bool
@@ -57,7 +57,7 @@ def test_any_mutation_of_a_response_gets_a_documented_verdict(
         assert not any(r["level"] == "Fatal" and r["status"] == "Failed" for r in risks)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(json_values)
 def test_any_json_document_gets_a_documented_verdict(document: Any) -> None:
     report = guarded(lambda: judge(document, "r.json", OPTIONS, CONFIG))
@@ -68,7 +68,7 @@ POLICY = yaml.safe_load((ROOT / "policies" / "examples" / "required-checks.yaml"
 POLICY_PATHS = paths(POLICY)[1:]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.sampled_from(POLICY_PATHS), json_values, st.booleans())
 def test_any_mutation_of_a_policy_loads_or_is_a_config_error(
     tmp_path_factory: Any, path: tuple[Any, ...], value: Any, delete: bool

@@ -174,7 +174,7 @@ def run_check(tmp: Path, document: dict[str, Any], *flags: str) -> int:
     return result.exit_code
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn_tasks)
 def test_the_default_selection_judges_like_all_tasks_on_the_newest_instants(
     tmp_path_factory: pytest.TempPathFactory, drawn: list[dict[str, Any]]

@@ -320,7 +320,7 @@ def _requests(draw: st.DrawFn) -> tuple[str, str, str, list[tuple[str, str]], di
     return method, host, draw(_wire_paths()), draw(_query_params), draw(_headers(host))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(request=_requests(), body=st.binary(max_size=64), form_encoded=st.booleans())
 def test_sign_agrees_with_official_signer(
     request: tuple[str, str, str, list[tuple[str, str]], dict[str, str]],

@@ -58,8 +58,8 @@ def impact(
     now: str | None,
     markdown: str | None,
 ) -> None:
-    """Judge saved responses (files, or folders of *.json such as --save-response artifacts)
-    with the policies in force (--against) and the new ones (--policy), and list the runs whose
+    """Judge saved responses (files, or folders of *.json, such as earlier runs kept) with the
+    policies in force (--against) and the new ones (--policy), and list the runs whose
     verdict or findings change.
 
     Exits 0 when nothing that blocked would pass, 1 when a blocked run or a blocking finding
