@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from helpers import ROOT, invoke
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gate.policy import is_test_file
 
@@ -285,3 +287,25 @@ def test_a_folder_of_policies_skips_its_test_files(tmp_path: Path) -> None:
         ["check", "-i", str(tmp_path / "clean.response"), "--policy", str(tmp_path)]
     )
     assert code == 0, out + err
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    line=st.integers(min_value=0, max_value=20),
+    text=st.lists(
+        st.sampled_from([*"abc :-[]{}&*!|>'\"#\n\t0123456789.,\x1b", "pass", "cases", "name"]),
+        max_size=12,
+    ).map("".join),
+)
+def test_a_mangled_test_file_is_a_clean_answer(tmp_path: Path, line: int, text: str) -> None:
+    path = suite(tmp_path, BLOCKS + PASSES)
+    lines = path.read_text().splitlines()
+    lines[line % len(lines)] = text
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = invoke(["test", "--require-coverage", str(path)])
+    assert code in (0, 1, 2), out + err
+    assert "Traceback" not in out + err and "internal error" not in out + err
+    if code == 2:
+        assert err.startswith(f"error: {path}"), err
