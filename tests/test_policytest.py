@@ -7,6 +7,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import xmlschema
 from helpers import ROOT, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from gate.policy import is_test_file
 
 FIXTURES = ROOT / "policies" / "fixtures"
+JUNIT_XSD = xmlschema.XMLSchema(str(ROOT / "tests" / "schemas" / "junit-10.xsd"))
 HEADER = """apiVersion: gate/v1
 kind: PolicyTest
 policies: [policy.yaml]
@@ -272,12 +274,16 @@ def test_a_folder_is_searched_and_junit_is_written(tmp_path: Path) -> None:
     report = tmp_path / "out" / "junit.xml"
     code, out, _ = invoke(["test", str(tmp_path), "--junit", str(report)])
     assert code == 1
+    JUNIT_XSD.validate(str(report))
     root = ET.parse(report).getroot()
     assert (root.get("tests"), root.get("failures")) == ("2", "1")
     failed = root.find(".//testcase[@name='passes']/failure")
     assert failed is not None and "+  no-fatal-risks: pass" in (failed.text or "")
-    code, _, err = invoke(["test", str(tmp_path / "out")])
+    code, _, err = invoke(["test", str(tmp_path / "out"), "--junit", str(report)])
     assert code == 2 and "no test files" in err
+    JUNIT_XSD.validate(str(report))
+    error = ET.parse(report).getroot().find(".//testcase/error")
+    assert error is not None and "no test files" in error.get("message", "")
 
 
 def test_a_folder_of_policies_skips_its_test_files(tmp_path: Path) -> None:
