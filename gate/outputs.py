@@ -212,14 +212,18 @@ def _append(path: str, text: str, what: str) -> tuple[str, ...]:
 
 
 def lenient_plan(paths: Iterable[tuple[str, str]], inputs: Iterable[str]) -> Plan:
-    """For a command line that did not parse: each distinct path once, never over an input."""
+    """For a command line that did not parse: every path named, each once, never over an input.
+
+    A report flag given twice is one reason a command line is refused: both paths get the
+    outcome, so neither keeps an older report.
+    """
     read = {os.path.realpath(p) for p in inputs if p != STDOUT}
-    chosen: dict[str, str] = {}
+    chosen: dict[str, Target] = {}
     for name, path in paths:
         key = os.path.realpath(path)
-        if path != STDOUT and key not in read and key not in chosen.values():
-            chosen[name] = key
-    return plan(chosen)
+        if path != STDOUT and key not in read and key not in chosen:
+            chosen[key] = Target(name, option(name), key)
+    return Plan(tuple(chosen.values()))
 
 
 def conclude(

@@ -17,7 +17,7 @@ from gate.cli.check import check
 from gate.cli.early import deliver_early, early_outcome, show
 from gate.cli.explain import explain
 from gate.cli.impact import impact
-from gate.cli.options import EPILOG
+from gate.cli.options import EPILOG, refuse_repeats
 from gate.cli.precheck import precheck
 from gate.cli.schema import schema
 from gate.cli.test import test_command
@@ -27,7 +27,20 @@ from gate.errors import Interrupted
 from gate.report import Verdict, after_write_failure
 
 
+class _Group(click.Group):
+    """A group whose commands refuse a value flag given twice (click keeps the last silently)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not isinstance(command, click.Group):
+            refuse_repeats(command, name, ctx, rest)
+        return name, command, rest
+
+
 @click.group(
+    cls=_Group,
     epilog=EPILOG,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )

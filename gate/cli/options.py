@@ -225,3 +225,27 @@ def judging_flags(flags: dict[str, Any]) -> dict[str, Any]:
 def live_flags(flags: dict[str, Any]) -> dict[str, Any]:
     """The live flags."""
     return {k: flags[k] for k in LIVE_FLAGS}
+
+
+def refuse_repeats(
+    command: click.Command, name: str | None, parent: click.Context, args: list[str]
+) -> None:
+    """A usage error when a flag that takes one value is given more than once.
+
+    ``-i a.json ... -i b.json`` would judge b.json while a pipeline author reads a.json; and a
+    report path given twice would protect one file and write another.
+    """
+    ctx = click.Context(command, parent=parent, info_name=name, resilient_parsing=True)
+    try:
+        _, _, order = command.make_parser(ctx).parse_args(args=list(args))
+    except click.UsageError:
+        return  # the real parse reports it
+    seen: set[str] = set()
+    for param in order:
+        single = isinstance(param, click.Option) and not (
+            param.multiple or param.count or param.is_flag
+        )
+        if single and param.name in seen:
+            raise click.UsageError(f"{' / '.join(param.opts)} given more than once", ctx=ctx)
+        if param.name is not None:
+            seen.add(param.name)
