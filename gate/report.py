@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gate.location import Location
+
 
 class Enforcement(StrEnum):
     """Sentinel's enforcement levels."""
@@ -170,6 +172,7 @@ class ErrorInfo:
     verdict: Verdict
     message: str
     details: tuple[str, ...] = ()
+    location: Location | None = None  # the file:line the message names, as data
 
 
 @dataclass(frozen=True)
