@@ -96,6 +96,21 @@ class Document:
             node = child
         return _mark_location(self.file, node.start_mark)
 
+    def key_location(self, path: Iterable[str | int], key: str) -> Location:
+        """Where ``key`` is written in the mapping ``path`` reaches (the mapping if not there)."""
+        path = list(path)
+        node = self.node
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                return self.location(path)
+            node = child
+        if isinstance(node, yaml.MappingNode):
+            for key_node, _ in node.value:
+                if key_node.value == key:
+                    return _mark_location(self.file, key_node.start_mark)
+        return self.location(path)
+
     def error(self, path: Iterable[str | int], message: str) -> ConfigError:
         path = list(path)
         return ConfigError(
