@@ -15,6 +15,7 @@ import click
 from gate import __version__, interrupts, outputs
 from gate.cli.check import check
 from gate.cli.early import deliver_early, early_outcome, show
+from gate.cli.init import init
 from gate.cli.lint import lint
 from gate.cli.options import EPILOG
 from gate.cli.precheck import precheck
@@ -38,7 +39,7 @@ def cli() -> None:
     """
 
 
-for _command in (check, precheck, validate, schema, lint):
+for _command in (check, precheck, validate, schema, lint, init):
     cli.add_command(_command)
 
 
