@@ -217,7 +217,7 @@ def _lint_policy(document: Document, state: _State) -> None:
     enforcement = _enforcement(spec.get("enforcement"))
     if isinstance(name, str):
         _register(document, name, enforcement, state)
-    if scope in SCOPE_ROOTS:
+    if isinstance(scope, str) and scope in SCOPE_ROOTS:
         _lint_conditions(document, spec, scope, bad_paths, state)
         _lint_placeholders(document, spec, scope, state)
     _lint_params(document, spec, state)
@@ -230,6 +230,8 @@ def _lint_policy(document: Document, state: _State) -> None:
 
 
 def _enforcement(value: Any) -> Enforcement | None:
+    if not isinstance(value, str):
+        return None
     try:
         return Enforcement(value)
     except ValueError:

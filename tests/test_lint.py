@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from helpers import ROOT, invoke
+import yaml
+from helpers import ROOT, invoke, mutated
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 DEFAULT = ROOT / "policies" / "default"
 NO_FATAL = (DEFAULT / "no-fatal-risks.yaml").read_text()
@@ -237,3 +241,106 @@ def test_a_file_lint_cannot_read_is_one_problem_and_the_others_are_still_linted(
 def test_validate_stays_as_it_was() -> None:
     code, out, _ = invoke(["validate", "--policy", "policies/default"])
     assert (code, out) == (0, "ok: 3 policies, 0 waiver(s)\n")
+
+
+NO_FATAL_DATA = yaml.safe_load(NO_FATAL)
+PLACES = [
+    ("metadata", "name"),
+    ("spec", "scope"),
+    ("spec", "enforcement"),
+    ("spec", "message"),
+    ("spec", "match"),
+    ("spec", "match", 0),
+    ("spec", "match", 0, "field"),
+    ("spec", "assert", 0, "notEquals"),
+    ("spec", "assert", 0, "matches"),
+    ("spec", "assert", 0, "any"),
+    ("spec", "assert", 0, "count"),
+    ("spec", "typo"),
+    ("kind",),
+]
+VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from(["(", "{addon}", "{param.x}", "risks", "tasks", "cluster", "gate-x", ""])
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(place=st.sampled_from(PLACES), value=VALUES, delete=st.booleans())
+def test_lint_never_crashes_and_is_never_laxer_than_a_run(
+    tmp_path: Path, place: tuple[Any, ...], value: Any, delete: bool
+) -> None:
+    """Whatever a policy holds: exit 0 or 2 with one line per problem, never a traceback; and
+    a file lint finds clean loads as a run loads it."""
+    from gate.errors import ConfigError
+    from gate.policy import load_policies
+
+    try:
+        document = mutated(NO_FATAL_DATA, place, value, delete and place[-1] != 0)
+    except (KeyError, IndexError, TypeError):
+        return
+    policy = tmp_path / "p.yaml"
+    policy.write_text(yaml.safe_dump(document))
+    code, out, err = invoke(["lint", "--format", "json", str(policy)], FIXED_NOW)
+    assert code in (0, 2), err
+    assert err == ""
+    problems = json.loads(out)["problems"]
+    assert all(p["file"] == str(policy) and p["line"] >= 1 for p in problems)
+    try:
+        load_policies([policy])
+    except ConfigError:
+        assert code == 2, out
+    else:  # what only lint refuses: what a run would accept but render empty or need a flag for
+        assert {p["rule"] for p in problems} <= {"placeholder", "param"}, out
+
+
+WAIVER_DATA = {
+    "waivers": [
+        {
+            "policy": "no-failed-warnings",
+            "addon": "coredns",
+            "reason": "r",
+            "owner": "o",
+            "expires": "2025-09-30",
+        }
+    ]
+}
+WAIVER_PLACES = [
+    ("waivers",),
+    ("waivers", 0),
+    *(("waivers", 0, key) for key in ("policy", "addon", "risk", "expires", "owner", "typo")),
+]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(place=st.sampled_from(WAIVER_PLACES), value=VALUES, delete=st.booleans())
+def test_lint_of_any_waivers_file_is_problems_not_a_crash(
+    tmp_path: Path, place: tuple[Any, ...], value: Any, delete: bool
+) -> None:
+    from gate.errors import ConfigError
+    from gate.waivers import load_waivers
+
+    try:
+        document = mutated(WAIVER_DATA, place, value, delete and place[-1] != 0)
+    except (KeyError, IndexError, TypeError):
+        return
+    waivers = tmp_path / "gate" / "waivers.yaml"
+    waivers.parent.mkdir(exist_ok=True)
+    waivers.write_text(yaml.safe_dump(document))
+    code, out, err = invoke(["lint", "--format", "json", "--waivers", str(waivers)], FIXED_NOW)
+    assert code in (0, 2) and err == "", err
+    try:
+        load_waivers(waivers)
+    except ConfigError:
+        assert code == 2, out
