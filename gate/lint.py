@@ -166,8 +166,10 @@ def _gather(options: LintOptions, state: _State) -> tuple[list[Path], list[Path]
     policies = once(p for given in options.policies for p in expand(given, recurse=False))
     waivers = once(p for given in options.waivers for p in expand(given, recurse=False))
     paths = options.paths
-    if not paths and not options.policies and not options.waivers and Path("gate").is_dir():
-        paths = (Path("gate"),)  # gate's own files, by the convention `gate init` follows
+    if not paths and not options.policies and not options.waivers:
+        # gate's own files, by the convention `gate init` follows; none there is a problem, not
+        # a clean result
+        paths = (Path("gate"),)
     other = once(p for given in paths for p in expand(given, recurse=True))
     return policies, waivers, other
 

@@ -81,3 +81,10 @@ def test_init_never_overwrites_a_file(tmp_path: Path) -> None:
         again = invoke(["init"])[1].splitlines()
     assert waivers.read_text() == "waivers: []  # mine\n"
     assert not [line for line in again if line.startswith("created")]
+
+
+def test_lint_with_nothing_to_lint_is_no_pass(tmp_path: Path) -> None:
+    with inside(tmp_path):
+        code, out, _ = invoke(["lint"])
+    assert code == 2
+    assert out.splitlines()[0] == "gate:1:1: no such file or folder"
