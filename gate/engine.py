@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.errors import ConfigError, InvalidInput
+from gate.location import Location
 from gate.operators import MISSING, coerce
 from gate.policy import (
     BUILTIN_FAILED_WITHOUT_RISKS,
@@ -694,7 +695,8 @@ def _check_params(policies: Sequence[Policy], params: dict[str, str]) -> None:
             given = {k: v for k, v in params.items() if k == name or k.startswith(name + ".")}
             if not given and condition.value.default is MISSING:
                 raise ConfigError(
-                    f"{policy.file}:{policy.line}: policy {policy.id} needs --param {name}=..."
+                    f"{policy.file}:{policy.line}: policy {policy.id} needs --param {name}=...",
+                    location=Location(policy.file, policy.line),
                 )
             for key, raw in given.items():
                 try:
@@ -712,7 +714,8 @@ def check_waivers(waivers: Sequence[Waiver], levels: dict[str, Enforcement]) -> 
     for waiver in waivers:
         if levels.get(waiver.policy) is Enforcement.HARD:
             raise ConfigError(
-                f"{waiver.where}: policy {waiver.policy} is hard-mandatory and cannot be waived"
+                f"{waiver.where}: policy {waiver.policy} is hard-mandatory and cannot be waived",
+                location=Location(waiver.file, waiver.line),
             )
 
 

@@ -18,6 +18,8 @@ from wherever the signal found the run, up to the code that writes the reports.
 
 from __future__ import annotations
 
+from gate.location import Location
+
 
 class GateError(Exception):
     """Base class: something prevented a verdict."""
@@ -25,10 +27,14 @@ class GateError(Exception):
     exit_code = 6
     verdict = "internal-error"
 
-    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, details: tuple[str, ...] = (), location: Location | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        # the place the message names, as data (None when the error is about no file position)
+        self.location = location
 
 
 class ConfigError(GateError):

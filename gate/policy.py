@@ -164,7 +164,8 @@ def _load_files(files: list[Path], builtin: bool) -> list[Policy]:
             if policy.id in seen:
                 raise ConfigError(
                     f"{policy.file}:{policy.line}: policy {policy.id!r} is already defined "
-                    f"at {seen[policy.id]}"
+                    f"at {seen[policy.id]}",
+                    location=document.location([]),
                 )
             seen[policy.id] = f"{policy.file}:{policy.line}"
             policies.append(policy)

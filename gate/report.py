@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from gate.decision import Decision, Scope
 
+from gate.location import Location
+
 
 class Enforcement(StrEnum):
     """Sentinel's enforcement levels."""
@@ -175,6 +177,7 @@ class ErrorInfo:
     verdict: Verdict
     message: str
     details: tuple[str, ...] = ()
+    location: Location | None = None  # the file:line the message names, as data
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,9 @@ def guarded(work: Callable[[], Report], source: str = "") -> Report:
 def error_report(exc: GateError, source: str = "") -> Report:
     verdict = Verdict(exc.verdict)
     return Report(
-        verdict=verdict, source=source, error=ErrorInfo(verdict, exc.message, exc.details)
+        verdict=verdict,
+        source=source,
+        error=ErrorInfo(verdict, exc.message, exc.details, exc.location),
     )
 
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 from gate.errors import ConfigError, InvalidInput
+from gate.location import Location
 from gate.validation import clip, json_path
 
 # Deeper than any response (about seven levels); bounded so that nothing downstream recurses far.
@@ -118,9 +119,11 @@ def parse(data: bytes, name: str) -> Any:
         raise _too_deep_error(text, name)
     surrogate = _lone_surrogate(text)
     if surrogate is not None:
-        raise InvalidInput(
-            f"{name}:{_where(text, surrogate)}: a lone surrogate escape "
-            f"({text[surrogate : surrogate + 6]}) is no character: not valid text"
+        raise _invalid_at(
+            name,
+            _where(text, surrogate),
+            f"a lone surrogate escape ({text[surrogate : surrogate + 6]}) is no character: "
+            "not valid text",
         )
     return document
 
@@ -139,13 +142,14 @@ def _text(data: bytes, name: str) -> str:
             raise InvalidInput(f"{name}: is {encoding} text: {_UTF8}")
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise InvalidInput(f"{name}:{_where_bytes(data, nul)}: a NUL byte: not JSON text")
+        raise _invalid_at(name, _where_bytes(data, nul), "a NUL byte: not JSON text")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"{name}:{_where_bytes(data, exc.start)}: byte 0x{data[exc.start]:02x} is not UTF-8: "
-            f"{_UTF8}"
+        raise _invalid_at(
+            name,
+            _where_bytes(data, exc.start),
+            f"byte 0x{data[exc.start]:02x} is not UTF-8: {_UTF8}",
         ) from None
 
 
@@ -171,19 +175,19 @@ def _loads(text: str, name: str, hook: Callable[[list[tuple[str, Any]]], Any]) -
             if exc.doc[exc.pos : exc.pos + 1] == "<" and not exc.doc[: exc.pos].strip()
             else ""
         )
-        raise InvalidInput(
-            f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}{page}"
+        raise _invalid_at(
+            name, (exc.lineno, exc.colno), f"not valid JSON: {exc.msg}{page}"
         ) from None
     except RecursionError:
         raise _too_deep_error(text, name) from None
     except _Refused as exc:
         offset = _first_token(text, exc.literal)
-        raise InvalidInput(f"{name}:{_where(text, offset)}: {exc.reason}") from None
+        raise _invalid_at(name, _where(text, offset), exc.reason) from None
 
 
 def _too_deep_error(text: str, name: str) -> InvalidInput:
-    return InvalidInput(
-        f"{name}:{_where(text, _too_deep(text))}: nested more than {MAX_DEPTH} levels deep"
+    return _invalid_at(
+        name, _where(text, _too_deep(text)), f"nested more than {MAX_DEPTH} levels deep"
     )
 
 
@@ -355,15 +359,20 @@ def _lone_surrogate(text: str) -> int | None:
     return high
 
 
-def _where(text: str, offset: int) -> str:
+def _invalid_at(name: str, where: tuple[int, int], message: str) -> InvalidInput:
+    line, column = where
+    return InvalidInput(f"{name}:{line}:{column}: {message}", location=Location(name, line, column))
+
+
+def _where(text: str, offset: int) -> tuple[int, int]:
     line_start = text.rfind("\n", 0, offset) + 1
     line = text.count("\n", 0, offset) + 1
-    return f"{line}:{offset - line_start + 1}"
+    return line, offset - line_start + 1
 
 
-def _where_bytes(data: bytes, offset: int) -> str:
+def _where_bytes(data: bytes, offset: int) -> tuple[int, int]:
     """Line and column (in characters) of byte ``offset``; the bytes before it are UTF-8."""
     line_start = data.rfind(b"\n", 0, offset) + 1
     line = data.count(b"\n", 0, offset) + 1
     column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
-    return f"{line}:{column}"
+    return line, column

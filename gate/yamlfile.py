@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from gate.errors import ConfigError
+from gate.location import Location
 from gate.validation import json_path
 
 MAX_BYTES = 1024 * 1024  # a policy set is a few kB; a megabyte is far beyond any real one
@@ -83,17 +84,39 @@ class Document:
 
     def line(self, path: Iterable[str | int]) -> int:
         """The line of the deepest node that ``path`` reaches (1-based)."""
+        return self.location(path).line
+
+    def location(self, path: Iterable[str | int]) -> Location:
+        """Where the deepest node that ``path`` reaches starts."""
         node = self.node
         for part in path:
             child = _child(node, part)
             if child is None:
                 break
             node = child
-        return int(node.start_mark.line) + 1
+        return _mark_location(self.file, node.start_mark)
+
+    def key_location(self, path: Iterable[str | int], key: str) -> Location:
+        """Where ``key`` is written in the mapping ``path`` reaches (the mapping if not there)."""
+        path = list(path)
+        node = self.node
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                return self.location(path)
+            node = child
+        if isinstance(node, yaml.MappingNode):
+            for key_node, _ in node.value:
+                if key_node.value == key:
+                    return _mark_location(self.file, key_node.start_mark)
+        return self.location(path)
 
     def error(self, path: Iterable[str | int], message: str) -> ConfigError:
         path = list(path)
-        return ConfigError(f"{self.file}:{self.line(path)}: {json_path(path)}: {message}")
+        return ConfigError(
+            f"{self.file}:{self.line(path)}: {json_path(path)}: {message}",
+            location=self.location(path),
+        )
 
 
 def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
@@ -158,7 +181,8 @@ def _read_text(path: Path, file: str) -> str:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ConfigError(
             f"{file}:{line}:{column}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-            "save the file as UTF-8"
+            "save the file as UTF-8",
+            location=Location(file, line, column),
         ) from None
 
 
@@ -167,7 +191,10 @@ def _check_characters(file: str, text: str) -> None:
     if found:
         line = text.count("\n", 0, found.start()) + 1
         column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
-        raise ConfigError(f"{file}:{line}:{column}: {_describe(found.group())} is not allowed")
+        raise ConfigError(
+            f"{file}:{line}:{column}: {_describe(found.group())} is not allowed",
+            location=Location(file, line, column),
+        )
 
 
 def _describe(char: str) -> str:
@@ -185,9 +212,11 @@ def _check_events(file: str, text: str) -> None:
         while loader.check_event():
             event = loader.get_event()
             line = event.start_mark.line + 1
+            at = _mark_location(file, event.start_mark)
             if isinstance(event, yaml.AliasEvent):
                 raise ConfigError(
-                    f"{file}:{line}: alias *{event.anchor} is not allowed: write the value out"
+                    f"{file}:{line}: alias *{event.anchor} is not allowed: write the value out",
+                    location=at,
                 )
             if isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
@@ -195,21 +224,27 @@ def _check_events(file: str, text: str) -> None:
                 continue
             if event.anchor is not None:
                 raise ConfigError(
-                    f"{file}:{line}: anchor &{event.anchor} is not allowed: write the value out"
+                    f"{file}:{line}: anchor &{event.anchor} is not allowed: write the value out",
+                    location=at,
                 )
             if event.tag is not None:
                 tag = event.tag.replace("tag:yaml.org,2002:", "!!")
                 raise ConfigError(
-                    f"{file}:{line}: tag {tag} is not allowed: gate reads plain data only"
+                    f"{file}:{line}: tag {tag} is not allowed: gate reads plain data only",
+                    location=at,
                 )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise ConfigError(f"{file}:{line}: nested more than {MAX_DEPTH} levels deep")
+                    raise ConfigError(
+                        f"{file}:{line}: nested more than {MAX_DEPTH} levels deep", location=at
+                    )
             else:
                 found = _BAD_IN_VALUE.search(event.value)
                 if found:
-                    raise ConfigError(f"{file}:{line}: {_describe(found.group())} is not allowed")
+                    raise ConfigError(
+                        f"{file}:{line}: {_describe(found.group())} is not allowed", location=at
+                    )
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(file, exc) from None
     except yaml.YAMLError as exc:
@@ -229,29 +264,46 @@ def _check_nodes(file: str, node: yaml.Node) -> None:
                 _check_key(file, key)
                 if key.value in seen:
                     line = key.start_mark.line + 1
-                    raise ConfigError(f"{file}:{line}: key {key.value!r} is written twice")
+                    raise ConfigError(
+                        f"{file}:{line}: key {key.value!r} is written twice",
+                        location=_mark_location(file, key.start_mark),
+                    )
                 seen.add(key.value)
                 stack.append(value)
         elif isinstance(current, yaml.SequenceNode):
             stack.extend(current.value)
         elif current.tag == _INT and len(current.value) > MAX_INT_DIGITS:
             line = current.start_mark.line + 1
-            raise ConfigError(f"{file}:{line}: a number longer than {MAX_INT_DIGITS} digits")
+            raise ConfigError(
+                f"{file}:{line}: a number longer than {MAX_INT_DIGITS} digits",
+                location=_mark_location(file, current.start_mark),
+            )
 
 
 def _check_key(file: str, key: yaml.Node) -> None:
     line = key.start_mark.line + 1
+    at = _mark_location(file, key.start_mark)
     if not isinstance(key, yaml.ScalarNode):
-        raise ConfigError(f"{file}:{line}: a mapping or a list cannot be a key")
+        raise ConfigError(f"{file}:{line}: a mapping or a list cannot be a key", location=at)
     if key.tag == _MERGE:
-        raise ConfigError(f"{file}:{line}: merge keys (<<) are not allowed: write the keys out")
+        raise ConfigError(
+            f"{file}:{line}: merge keys (<<) are not allowed: write the keys out", location=at
+        )
     if key.tag != _STR:
         raise ConfigError(
-            f"{file}:{line}: key {key.value!r} is not a string: put it in quotes if it is meant"
+            f"{file}:{line}: key {key.value!r} is not a string: put it in quotes if it is meant",
+            location=at,
         )
 
 
 def _syntax_error(file: str, exc: yaml.MarkedYAMLError) -> ConfigError:
     mark = exc.problem_mark or exc.context_mark
     where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
-    return ConfigError(f"{where}: invalid YAML: {exc.problem or exc.context}")
+    return ConfigError(
+        f"{where}: invalid YAML: {exc.problem or exc.context}",
+        location=_mark_location(file, mark) if mark else None,
+    )
+
+
+def _mark_location(file: str, mark: Any) -> Location:
+    return Location(file, int(mark.line) + 1, int(mark.column) + 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,10 +21,16 @@ from helpers import ROOT
 pytestmark = pytest.mark.process
 
 
-def hook() -> dict[str, Any]:
-    (only,) = load_yaml(ROOT / ".pre-commit-hooks.yaml")
-    assert isinstance(only, dict)
-    return only
+def hook(hook_id: str = "gate-validate") -> dict[str, Any]:
+    hooks = load_yaml(ROOT / ".pre-commit-hooks.yaml")
+    (found,) = [h for h in hooks if h["id"] == hook_id]
+    assert isinstance(found, dict)
+    return found
+
+
+def test_both_hooks_match_the_same_files() -> None:
+    assert hook("gate-lint")["files"] == hook("gate-validate")["files"]
+    assert hook("gate-lint")["entry"].split() == ["gate", "lint"]
 
 
 def test_pre_commit_hook_matches_gate_files_only() -> None:
@@ -157,3 +164,49 @@ def test_validate_loads_each_file_once() -> None:
     )
     assert code == 0, output
     assert output == "ok: 3 policies, 0 waiver(s)\n"
+
+
+EXPIRED = """waivers:
+  - policy: no-failed-warnings
+    addon: coredns
+    reason: an old exception nobody removed
+    owner: platform-team
+    expires: "2025-01-31"
+"""
+
+
+def test_the_lint_hook_refuses_an_expired_waiver_and_leaves_kyverno_alone(tmp_path: Path) -> None:
+    """As pre-commit runs it: the hook's `files` pattern picks the files, then its entry runs."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "require-labels.yaml").write_text(KYVERNO)
+    (tmp_path / "gate" / "policies").mkdir(parents=True)
+    for name in ("no-failed-warnings.yaml", "addon-status-must-pass.yaml"):
+        shutil.copy(ROOT / "policies" / "default" / name, tmp_path / "gate" / "policies")
+    waivers = tmp_path / "gate" / "waivers.yaml"
+    waivers.write_text(EXPIRED.replace("2025-01-31", "2025-12-31"))
+    lint_hook = hook("gate-lint")
+    pattern = re.compile(lint_hook["files"])
+
+    def commit(*changed: str) -> subprocess.CompletedProcess[str]:
+        files = [f for f in changed if pattern.search(f) and f.endswith((".yaml", ".yml"))]
+        entry = lint_hook["entry"].split()
+        return subprocess.run(
+            [tool(entry[0]), *entry[1:], "--policy", "gate/policies/", *files],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "GATE_NOW": "2025-08-06T00:00:00Z"},
+        )
+
+    result = commit("policies/require-labels.yaml", "gate/waivers.yaml")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout == "0 problems in 3 files (2 policies, 1 waiver)\n"
+    waivers.write_text(EXPIRED)
+    result = commit("policies/require-labels.yaml", "gate/waivers.yaml")
+    assert result.returncode == 2
+    assert result.stdout == (
+        "gate/waivers.yaml:6:14: waiver for no-failed-warnings expired on 2025-01-31\n"
+        "1 error, 0 warnings in 3 files (2 policies, 1 waiver)\n"
+    )

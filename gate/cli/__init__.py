@@ -17,6 +17,8 @@ from gate.cli.check import check
 from gate.cli.early import deliver_early, early_outcome, show
 from gate.cli.explain import explain
 from gate.cli.impact import impact
+from gate.cli.init import init
+from gate.cli.lint import lint
 from gate.cli.options import EPILOG, refuse_repeats
 from gate.cli.precheck import precheck
 from gate.cli.schema import schema
@@ -53,7 +55,7 @@ def cli() -> None:
     """
 
 
-for _command in (check, precheck, validate, schema, explain, impact, test_command):
+for _command in (check, precheck, explain, test_command, lint, init, impact, validate, schema):
     cli.add_command(_command)
 
 

@@ -8,7 +8,8 @@ GitHub can tell a new problem from one they have seen before.
 Locations: a user's policy file is a path in the repository; a policy shipped with gate is not,
 and gets the stable pseudo path ``gate/policies/default/<file>``; a rule built into the engine
 (``check-failed-without-risks``) gets ``gate/policies/builtin/<id>``. An error's location is the
-``file:line[:column]:`` its message starts with, until errors carry locations as data.
+:class:`~gate.location.Location` it carries; a message that lost it on the way (live mode's
+scrubbed copy) is read from the ``file:line[:column]:`` it starts with.
 """
 
 from __future__ import annotations
@@ -86,8 +87,11 @@ def source_file(report: Report) -> str:
 
 
 def error_at(report: Report, error: ErrorInfo) -> tuple[str, int, int]:
-    """Where an error is about: the file and line its message names; else the response file
-    for an input error; else :data:`NO_FILE`."""
+    """Where an error is about: the file and line it names; else the response file for an
+    input error; else :data:`NO_FILE`."""
+    if error.location is not None and error.location.line:
+        where = error.location
+        return where.file.removeprefix("./"), where.line, where.column
     found = error_location(error.message)
     if found is not None:
         return found
