@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import ConfigError, InvalidInput
 from gate.location import Location
@@ -43,6 +43,9 @@ from gate.report import (
 from gate.schema import Layout
 from gate.timeutil import CLOCK_SKEW_SECONDS, Instant, parse_expiry, parse_instant
 
+if TYPE_CHECKING:
+    from gate.baseline import Previous
+
 __all__ = [
     "BUILTIN_FAILED_WITHOUT_RISKS",
     "BUILTIN_PRECHECK_TARGET_VERSION",
@@ -71,6 +74,7 @@ class Settings:
     task_type: str | None = None
     allow_empty: bool = False
     fail_on_advisory: bool = False
+    fail_on_new: bool = False  # --fail-on new: persisting soft-mandatory findings do not block
     overrides: tuple[Override, ...] = ()
     # policy id -> (level, where it came from) for levels the pipeline changed
     enforcement: dict[str, tuple[Enforcement, str]] = field(default_factory=dict)
@@ -87,6 +91,8 @@ class Config:
     waivers: tuple[Waiver, ...]
     settings: Settings
     infos: tuple[PolicyInfo, ...]
+    baseline: Previous | None = None  # --baseline, read and checked
+    baseline_note: str = ""  # a warning about the baseline (its age), shown in every report
 
     @property
     def levels(self) -> dict[str, Enforcement]:

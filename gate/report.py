@@ -161,6 +161,28 @@ class Finding:
     waiver: Waiver | None = None
     override: Override | None = None
     decision: Decision | None = None  # why, when --explain asked for it (gate.decision)
+    baseline: str = ""  # with --baseline: "new" or "persisting" (gate.baseline)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A baseline finding, by its identity (gate.reporters.identity), and what it said."""
+
+    identity: str
+    policy: str
+    addon: str
+    instance: str
+    type: str
+    risk: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """With --baseline: the report compared with, and its findings this run no longer has."""
+
+    source: str
+    resolved: tuple[Resolved, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +223,8 @@ class Report:
     write_failures: tuple[str, ...] = ()
     signal: int = 0  # the signal that interrupted the run (Verdict.INTERRUPTED)
     explain: Scope | None = None  # --explain: which findings carry a decision record
+    baseline: Baseline | None = None  # --baseline: what changed since that run
+    generated_at: str = ""  # the run's "now" (RFC 3339), so a later baseline knows its age
 
     @property
     def exit_code(self) -> int:

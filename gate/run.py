@@ -9,6 +9,7 @@ so the reports the pipeline asked for are written even when no verdict could be 
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import os
 import traceback
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gate import baseline as baseline_module
 from gate.decision import Scope, explained
 from gate.engine import Config, Settings, Trace, check_waivers, evaluate, make_config
 from gate.errors import ConfigError, GateError
@@ -47,6 +49,8 @@ class CheckOptions:
     now: str | None = None
     cluster: str | None = None
     explain: Scope | None = None  # --explain: record why, for these findings
+    baseline: Path | None = None  # --baseline: an earlier run's JSON report
+    baseline_max_age: str = baseline_module.DEFAULT_MAX_AGE
     # repr=False: the environment holds credentials, and a repr ends up in tracebacks
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
@@ -103,6 +107,10 @@ def judge(
     report = evaluate(
         prepared.tasks, prepared.layout, config, source=name, notes=prepared.notes, trace=trace
     )
+    report = dataclasses.replace(report, generated_at=config.settings.now.isoformat())
+    if config.baseline is not None:
+        fail_on_new = config.settings.fail_on_new
+        report = baseline_module.compare(report, config.baseline, fail_on_new, config.baseline_note)
     if options.explain is None:
         return report
     return explained(report, prepared.tasks, prepared.layout, config, options.explain)
@@ -128,13 +136,27 @@ def configure(
         task_type=options.task_type,
         allow_empty=options.allow_empty,
         fail_on_advisory=options.fail_on == "advisory",
+        fail_on_new=options.fail_on == "new",
         overrides=_overrides(options),
         enforcement={
             key: (_level(key, value), "--enforcement")
             for key, value in _pairs("--enforcement", options.enforcement).items()
         },
     )
-    return make_config(policies, waivers, adjust(settings) if adjust else settings)
+    config = make_config(policies, waivers, adjust(settings) if adjust else settings)
+    return _with_baseline(config, options)
+
+
+def _with_baseline(config: Config, options: CheckOptions) -> Config:
+    max_age = baseline_module.max_age_seconds(options.baseline_max_age)
+    if options.baseline is None:
+        if options.fail_on == "new":
+            raise ConfigError("--fail-on new needs --baseline PREVIOUS.json to tell new from old")
+        return config
+    previous = baseline_module.read(options.baseline)
+    baseline_module.for_cluster(previous, config.settings.cluster)  # another cluster: refused now
+    note = baseline_module.age_note(previous, config.settings.now, max_age)
+    return dataclasses.replace(config, baseline=previous, baseline_note=note)
 
 
 def _now(text: str | None) -> Instant:

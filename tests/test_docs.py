@@ -137,4 +137,4 @@ def test_bash_completion_completes_commands_and_flags() -> None:
     env = {"_GATE_COMPLETE": "bash_complete", "COMP_WORDS": "gate pre", "COMP_CWORD": "1"}
     assert invoke([], env)[1].split() == ["plain,precheck"]
     env.update({"COMP_WORDS": "gate check --fail-on ", "COMP_CWORD": "3"})
-    assert invoke([], env)[1].split() == ["plain,soft-mandatory", "plain,advisory"]
+    assert invoke([], env)[1].split() == ["plain,soft-mandatory", "plain,advisory", "plain,new"]

@@ -41,7 +41,7 @@ def deliver_early(argv: list[str], report: Report) -> int:
 
 # report name -> its flag; and the flags whose files a run reads (never written over)
 _REPORT_OPTIONS = {name: reporters.option(name) for name in reporters.FLAGS}
-_READ_OPTIONS = ("--input", "-i", "--policy", "--waivers", "--save-response")
+_READ_OPTIONS = ("--input", "-i", "--policy", "--waivers", "--save-response", "--baseline")
 
 
 def _flag_values(argv: list[str]) -> dict[str, list[str]]:

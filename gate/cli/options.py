@@ -58,10 +58,24 @@ def judging_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--fail-on",
-            type=click.Choice(["soft-mandatory", "advisory"]),
+            type=click.Choice(["soft-mandatory", "advisory", "new"]),
             default="soft-mandatory",
             show_default=True,
-            help="Lowest enforcement level whose findings block.",
+            help="Lowest enforcement level whose findings block; new: soft-mandatory findings "
+            "block only when --baseline does not have them (hard-mandatory ones always block).",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(path_type=Path),
+            help="An earlier run's JSON report: label findings new or persisting, list the "
+            "resolved ones.",
+        ),
+        click.option(
+            "--baseline-max-age",
+            default="30d",
+            show_default=True,
+            metavar="AGE",
+            help="A baseline older than this (e.g. 30d, 48h) is named in a warning.",
         ),
         click.option(
             "--all-tasks",

@@ -72,7 +72,8 @@ def conclude(
 ) -> NoReturn:
     """Check where the reports go, claim them, run ``work``, write everything, exit."""
     paths = {name: flags.get(flag) for name, flag in reporters.FLAGS.items()}
-    inputs = [*read, flags.get("waivers"), flags.get("save_response"), *flags.get("policies", ())]
+    inputs = [*read, flags.get("waivers"), flags.get("save_response"), flags.get("baseline")]
+    inputs += flags.get("policies", ())
     try:
         plan = outputs.plan(paths, inputs, color=_color(flags.get("color")))
     except ConfigError as exc:

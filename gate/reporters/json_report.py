@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from gate import __version__
-from gate.report import Finding, Outcome, Pending, Report, RiskRef, TaskRef, Waiver
+from gate.report import Baseline, Finding, Outcome, Pending, Report, RiskRef, TaskRef, Waiver
 
 if TYPE_CHECKING:
     from gate.decision import ConditionCheck, Decision
@@ -31,6 +31,7 @@ def as_data(report: Report) -> dict[str, Any]:
         "exit_code": report.exit_code,
         "source": report.source,
         "cluster": report.cluster or None,
+        "generated_at": report.generated_at or None,
         "summary": {
             "judged_tasks": len(report.judged),
             "superseded_tasks": len(report.superseded),
@@ -77,6 +78,25 @@ def as_data(report: Report) -> dict[str, Any]:
         "params": dict(report.params),
         "notes": list(report.notes),
         "write_failures": list(report.write_failures),
+        # only with --baseline, so reports without it stay as they were
+        **({"baseline": _baseline(report.baseline)} if report.baseline else {}),
+    }
+
+
+def _baseline(b: Baseline) -> dict[str, Any]:
+    return {
+        "source": b.source,
+        "resolved": [
+            {
+                "policy": r.policy,
+                "addon": r.addon or None,
+                "instance": r.instance or None,
+                "type": r.type or None,
+                "risk": r.risk or None,
+                "message": r.message,
+            }
+            for r in b.resolved
+        ],
     }
 
 
@@ -96,6 +116,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         ),
         # only with --explain, so reports without it stay as they were
         **({"decision": _decision(f.decision)} if f.decision else {}),
+        **({"baseline": f.baseline} if f.baseline else {}),
     }
 
 

@@ -61,6 +61,7 @@ def render(report: Report) -> str:
             _overview(report),
             _tasks(report),
             _findings(report),
+            _resolved(report),
             _pending(report),
             _waivers(report),
             _overrides(report),
@@ -220,6 +221,8 @@ def _findings(report: Report) -> str:
     if not report.findings:
         return ""
     ordered = most_severe_first(report.findings)
+    if report.baseline is not None:  # what is new since the baseline is what a reviewer needs
+        ordered.sort(key=lambda f: f.baseline != "new")
     shown = ordered[:FINDING_ROWS]
     table = _table(
         ["Outcome", "Policy", "Add-on check", "Finding", "Evidence"],
@@ -244,6 +247,8 @@ def _finding_row(finding: Finding) -> list[str]:
         detail += f" (waived until {w.expires} by {w.owner}: {w.reason})"
     if finding.override:
         detail += f" (overridden by {finding.override.actor}: {finding.override.reason})"
+    if finding.baseline:
+        outcome += f" ({finding.baseline})"
     return [
         f"**{outcome}**" if finding.outcome is Outcome.BLOCKING else outcome,
         f"{code(finding.policy)} {finding.enforcement.value}",
@@ -251,6 +256,20 @@ def _finding_row(finding: Finding) -> list[str]:
         text(detail),
         code(finding.path),
     ]
+
+
+def _resolved(report: Report) -> str:
+    if report.baseline is None or not report.baseline.resolved:
+        return ""
+    shown = report.baseline.resolved[:LIST_ROWS]
+    lines = []
+    for item in shown:
+        where = " ".join(part for part in (item.addon, item.type, item.risk) if part)
+        lines.append(f"- {code(item.policy)} {text(where)}: {text(item.message)}")
+    if len(report.baseline.resolved) > len(shown):
+        lines.append(_more(len(report.baseline.resolved) - len(shown), "resolved findings"))
+    source = text(report.baseline.source)
+    return f"### Resolved since the baseline ({source})\n\n" + "\n".join(lines)
 
 
 def _pending(report: Report) -> str:

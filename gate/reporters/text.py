@@ -135,6 +135,7 @@ def _body(report: Report, paint: Paint) -> list[str]:
             + (" ..." if len(report.superseded) > _LIST_AT_MOST else "")
         )
     lines += _waiver_lines(report)[: _LIST_AT_MOST * 2]
+    lines += _baseline_lines(report)
     for override in report.overrides[:_LIST_AT_MOST]:
         lines.append(
             f"override: {override.policy} by {override.actor} ({override.actor_source}): "
@@ -159,9 +160,8 @@ def _findings(findings: list[Finding], paint: Paint) -> list[str]:
     lines = []
     for f in findings:
         label, code = _MARK[f.outcome]
-        lines.append(
-            f"  {paint(f'{label:<8}', code)} {f.policy} [{f.enforcement.value}]: {f.message}"
-        )
+        level = f"{f.enforcement.value}, {f.baseline}" if f.baseline else f.enforcement.value
+        lines.append(f"  {paint(f'{label:<8}', code)} {f.policy} [{level}]: {f.message}")
         lines.append(f"           evidence: {f.path}")
         if f.waiver:
             lines.append(
@@ -183,6 +183,25 @@ def _waiver_lines(report: Report) -> list[str]:
         )
     for waiver in report.waivers_unused:
         lines.append(f"waiver matched nothing: {waiver.policy} ({waiver.where})")
+    return lines
+
+
+def _baseline_lines(report: Report) -> list[str]:
+    """With --baseline: how many findings are new, and the baseline's findings now gone."""
+    if report.baseline is None:
+        return []
+    new = sum(1 for f in report.findings if f.baseline == "new")
+    lines = [
+        f"compared with {report.baseline.source}: {new} new, "
+        f"{len(report.findings) - new} persisting, {len(report.baseline.resolved)} resolved"
+    ]
+    shown = report.baseline.resolved[:_LIST_AT_MOST]
+    for item in shown:
+        where = " ".join(part for part in (item.addon, item.type, item.risk) if part)
+        lines.append(f"  resolved: {item.policy} {where}: {item.message}")
+    if len(report.baseline.resolved) > len(shown):
+        more = len(report.baseline.resolved) - len(shown)
+        lines.append(f"  ... and {more} more resolved: see --json")
     return lines
 
 
