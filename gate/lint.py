@@ -306,9 +306,8 @@ def _lint_conditions(
             state.add_error(exc, document.file, "placeholder")
 
 
-def _messages(spec: dict[str, Any]) -> Iterable[tuple[list[str | int], str]]:
-    if isinstance(spec.get("message"), str):
-        yield ["spec", "message"], spec["message"]
+def _conditions(spec: dict[str, Any]) -> Iterable[tuple[list[str | int], dict[str, Any]]]:
+    """Every condition of ``spec`` with its path, nested ones (``any``, ``where``) included."""
     stack: list[tuple[list[str | int], Any]] = [
         (["spec", key, i], raw)
         for key in ("match", "assert")
@@ -319,10 +318,18 @@ def _messages(spec: dict[str, Any]) -> Iterable[tuple[list[str | int], str]]:
         path, raw = stack.pop()
         if not isinstance(raw, dict):
             continue
+        yield path, raw
+        for nested in ("any", "where"):
+            if isinstance(raw.get(nested), list):
+                stack.extend(([*path, nested, i], sub) for i, sub in enumerate(raw[nested]))
+
+
+def _messages(spec: dict[str, Any]) -> Iterable[tuple[list[str | int], str]]:
+    if isinstance(spec.get("message"), str):
+        yield ["spec", "message"], spec["message"]
+    for path, raw in _conditions(spec):
         if isinstance(raw.get("message"), str):
             yield [*path, "message"], raw["message"]
-        if isinstance(raw.get("any"), list):
-            stack.extend(([*path, "any", i], sub) for i, sub in enumerate(raw["any"]))
 
 
 def _declared(state: _State) -> set[str]:
@@ -356,16 +363,7 @@ def _lint_placeholders(document: Document, spec: dict[str, Any], scope: str, sta
 
 def _lint_params(document: Document, spec: dict[str, Any], state: _State) -> None:
     declared = _declared(state)
-    stack: list[tuple[list[str | int], Any]] = [
-        (["spec", key, i], raw)
-        for key in ("match", "assert")
-        if isinstance(spec.get(key), list)
-        for i, raw in enumerate(spec[key])
-    ]
-    while stack:
-        path, raw = stack.pop()
-        if not isinstance(raw, dict):
-            continue
+    for path, raw in _conditions(spec):
         for key, value in raw.items():
             if key in OPERATORS and isinstance(value, dict) and isinstance(value.get("param"), str):
                 param = value["param"]
@@ -377,9 +375,6 @@ def _lint_params(document: Document, spec: dict[str, Any], state: _State) -> Non
                         f"run must give it: add a default, or declare it with "
                         f"'gate lint --param {param}'",
                     )
-        for nested in ("any", "where"):
-            if isinstance(raw.get(nested), list):
-                stack.extend(([*path, nested, i], sub) for i, sub in enumerate(raw[nested]))
 
 
 # --- waivers ----------------------------------------------------------------------------------

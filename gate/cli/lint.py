@@ -6,22 +6,11 @@ from pathlib import Path
 
 import click
 
+from gate.cli.options import config_file_options
+
 
 @click.command(short_help="Report every problem of policy and waiver files; exit 0 or 2.")
-@click.option(
-    "--policy",
-    "policies",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Policy file or folder (repeatable); waivers are checked against these.",
-)
-@click.option(
-    "--waivers",
-    "waiver_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Waivers file (repeatable).",
-)
+@config_file_options("Policy file or folder (repeatable); waivers are checked against these.")
 @click.option(
     "--param",
     "params",

@@ -263,3 +263,22 @@ def refuse_repeats(
             raise click.UsageError(f"{' / '.join(param.opts)} given more than once", ctx=ctx)
         if param.name is not None:
             seen.add(param.name)
+
+
+def config_file_options(policy_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--policy and --waivers (both repeatable) of the commands that check files offline."""
+    policy = click.option(
+        "--policy",
+        "policies",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help=policy_help,
+    )
+    waivers = click.option(
+        "--waivers",
+        "waiver_files",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Waivers file (repeatable).",
+    )
+    return lambda command: policy(waivers(command))

@@ -6,22 +6,11 @@ from pathlib import Path
 
 import click
 
+from gate.cli.options import config_file_options
+
 
 @click.command(short_help="Check policy and waiver files offline; exit 0 or 2.")
-@click.option(
-    "--policy",
-    "policies",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Policy file or folder (repeatable; default: the built-in set).",
-)
-@click.option(
-    "--waivers",
-    "waiver_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Waivers file (repeatable).",
-)
+@config_file_options("Policy file or folder (repeatable; default: the built-in set).")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def validate(
     policies: tuple[Path, ...], waiver_files: tuple[Path, ...], files: tuple[Path, ...]
