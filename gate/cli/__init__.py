@@ -15,6 +15,7 @@ import click
 from gate import __version__, interrupts, outputs
 from gate.cli.check import check
 from gate.cli.early import deliver_early, early_outcome, show
+from gate.cli.merge import merge
 from gate.cli.options import EPILOG
 from gate.cli.precheck import precheck
 from gate.cli.schema import schema
@@ -37,7 +38,7 @@ def cli() -> None:
     """
 
 
-for _command in (check, precheck, validate, schema):
+for _command in (check, precheck, validate, schema, merge):
     cli.add_command(_command)
 
 
