@@ -153,3 +153,16 @@ def test_hard_mandatory_is_never_lowered_by_an_inventory(tmp_path: Path) -> None
         cluster["verdict"] == "config-error" and "cannot be lowered" in cluster["error"]["message"]
     )
     assert code == 2
+
+
+def test_the_gitlab_fleet_example_validates_and_shards_on_the_node_index() -> None:
+    from ci_support import check_jsonschema, load_yaml
+
+    path = ROOT / "examples" / "gitlab" / "fleet.gitlab-ci.yml"
+    result = check_jsonschema("vendor.gitlab-ci", path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    pipeline = load_yaml(path)
+    assert pipeline["gate-shard"]["parallel"] == 3
+    assert any("${CI_NODE_INDEX}/${CI_NODE_TOTAL}" in s for s in pipeline["gate-shard"]["script"])
+    assert pipeline["gate-merge"]["needs"][0]["job"] == "gate-shard"
+    assert any("gate merge" in s for s in pipeline["gate-merge"]["script"])
