@@ -37,6 +37,7 @@ EXAMPLE = ROOT / "examples" / "blocked-coredns.json"
 WORKFLOWS = [
     ROOT / ".github" / "workflows" / "ci.yml",
     ROOT / "examples" / "github" / "pre-upgrade.yml",
+    ROOT / "examples" / "github" / "fleet.yml",
 ]
 
 

@@ -19,6 +19,7 @@ from gate.cli.explain import explain
 from gate.cli.impact import impact
 from gate.cli.init import init
 from gate.cli.lint import lint
+from gate.cli.merge import merge
 from gate.cli.options import EPILOG, refuse_repeats
 from gate.cli.precheck import precheck
 from gate.cli.schema import schema
@@ -55,7 +56,18 @@ def cli() -> None:
     """
 
 
-for _command in (check, precheck, explain, test_command, lint, init, impact, validate, schema):
+for _command in (
+    check,
+    precheck,
+    explain,
+    test_command,
+    lint,
+    init,
+    impact,
+    merge,
+    validate,
+    schema,
+):
     cli.add_command(_command)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from gate.cli.fleet import fleet_options, refuse_fleet_flags, run_fleet, without_fleet
 from gate.cli.options import EPILOG, judging_flags, judging_options, live_flags, live_options
 from gate.cli.outcome import Progress, conclude, console
 
@@ -35,6 +36,7 @@ from gate.cli.outcome import Progress, conclude, console
 )
 @live_options(offline_too=True)
 @judging_options
+@fleet_options
 def check(
     input_path: str | None,
     addons: tuple[str, ...],
@@ -49,6 +51,16 @@ def check(
     """
     from gate import run
 
+    if flags.get("inventory") is not None:  # `gate explain` has no fleet flags
+        if input_path is not None or flags["cluster_id"] or task_id or addon_instance_id:
+            raise click.UsageError(
+                "--inventory names the clusters: not with --input, --cluster-id, --task-id or "
+                "--addon-instance-id"
+            )
+        fleet_options = run.CheckOptions(addons=addons, **judging_flags(without_fleet(flags)))
+        run_fleet(flags, fleet_options, precheck=False)
+    refuse_fleet_flags(flags)
+    flags = without_fleet(flags)
     options = run.CheckOptions(
         input=input_path, addons=addons, cluster=flags["cluster_id"], **judging_flags(flags)
     )
