@@ -43,6 +43,7 @@ class Previous:
     source: str
     generated_at: Instant | None
     clusters: dict[str, tuple[Resolved, ...]]
+    fleet: bool = False  # a fleet report: a cluster it does not list is new to the fleet
 
 
 def max_age_seconds(text: str) -> int:
@@ -84,7 +85,7 @@ def read(path: Path) -> Previous:
         if not isinstance(cluster, str):
             raise ConfigError(f"{where}: cluster is not a string")
         clusters = {cluster: _findings(data, cluster, where)}
-    return Previous(str(path), moment, clusters)
+    return Previous(str(path), moment, clusters, fleet=data.get("kind") == "fleet")
 
 
 def _list(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
@@ -123,10 +124,16 @@ def _findings(data: dict[str, Any], cluster: str, where: str) -> tuple[Resolved,
     return tuple(found)
 
 
-def for_cluster(previous: Previous, cluster: str) -> tuple[Resolved, ...]:
-    """The baseline's findings for this run's cluster; another cluster's baseline is refused."""
+def for_cluster(previous: Previous, cluster: str, in_fleet: bool = False) -> tuple[Resolved, ...]:
+    """The baseline's findings for this run's cluster; another cluster's baseline is refused.
+
+    In a fleet run (``in_fleet``) a cluster a fleet baseline does not list was added to the
+    inventory since: all its findings are new.
+    """
     if cluster in previous.clusters:
         return previous.clusters[cluster]
+    if in_fleet and previous.fleet:
+        return ()
     named = ", ".join(repr(name) for name in sorted(previous.clusters)) or "none"
     this = repr(cluster) if cluster else "no cluster (--cluster-id)"
     raise ConfigError(
@@ -148,11 +155,13 @@ def age_note(previous: Previous, now: Instant, max_age: int) -> str:
     )
 
 
-def compare(report: Report, previous: Previous, fail_on_new: bool, note: str = "") -> Report:
+def compare(
+    report: Report, previous: Previous, fail_on_new: bool, note: str = "", in_fleet: bool = False
+) -> Report:
     """``report`` with each finding labelled, the resolved ones listed, the verdict re-decided."""
     if report.error is not None:
         return report
-    earlier = for_cluster(previous, report.cluster)
+    earlier = for_cluster(previous, report.cluster, in_fleet)
     before = {item.identity for item in earlier}
     findings = tuple(_labelled(f, report.cluster, before, fail_on_new) for f in report.findings)
     now = {identity(f, report.cluster) for f in report.findings}
@@ -179,3 +188,17 @@ def _labelled(finding: Finding, cluster: str, before: set[str], fail_on_new: boo
         outcome = Outcome.ADVISORY
     label = "persisting" if persisting else "new"
     return dataclasses.replace(finding, baseline=label, outcome=outcome)
+
+
+def check_fleet(previous: Previous, names: list[str]) -> None:
+    """A fleet run's baseline is a fleet report sharing at least one cluster with it."""
+    if not previous.fleet:
+        raise ConfigError(
+            f"--baseline {previous.source}: a single-cluster report; a fleet run compares with "
+            "a fleet report (its --json, or gate merge's)"
+        )
+    if names and not set(names) & set(previous.clusters):
+        raise ConfigError(
+            f"--baseline {previous.source}: none of its clusters is in this inventory's "
+            "selection: a report of another inventory"
+        )

@@ -93,6 +93,7 @@ class Config:
     infos: tuple[PolicyInfo, ...]
     baseline: Previous | None = None  # --baseline, read and checked
     baseline_note: str = ""  # a warning about the baseline (its age), shown in every report
+    in_fleet: bool = False  # judging one cluster of an inventory (gate.fleet)
 
     @property
     def levels(self) -> dict[str, Enforcement]:

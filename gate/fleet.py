@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gate.baseline import check_fleet
 from gate.engine import Config, make_config
 from gate.errors import ConfigError, GateError, Interrupted
 from gate.inventory import Cluster, Inventory, load_inventory
@@ -181,9 +182,11 @@ def _run(options: CheckOptions, fleet: FleetOptions, live: LiveOptions) -> Fleet
     if fleet.concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
     inventory = load_inventory(fleet.inventory)
-    base = configure(options)
+    base = configure(options, in_fleet=True)
     digest = config_digest(options, fleet)
     selected = _select(inventory, fleet)
+    if base.baseline is not None:
+        check_fleet(base.baseline, [c.name for c in selected])
     head = FleetReport(
         inventory=inventory.file,
         inventory_digest=inventory.digest,
@@ -341,11 +344,12 @@ def _cluster_config(base: Config, cluster: Cluster, options: CheckOptions) -> Co
     for key, value in cluster.enforcement:
         if key not in flagged:
             levels[key] = (Enforcement(value), where)
-    return make_config(
+    config = make_config(
         base.policies,
         base.waivers,
         replace(settings, cluster=cluster.name, params=params, enforcement=levels),
     )
+    return replace(config, baseline=base.baseline, baseline_note=base.baseline_note, in_fleet=True)
 
 
 def _targets(cluster: Cluster, fleet: FleetOptions) -> tuple[str, ...]:

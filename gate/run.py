@@ -110,14 +110,18 @@ def judge(
     report = dataclasses.replace(report, generated_at=config.settings.now.isoformat())
     if config.baseline is not None:
         fail_on_new = config.settings.fail_on_new
-        report = baseline_module.compare(report, config.baseline, fail_on_new, config.baseline_note)
+        report = baseline_module.compare(
+            report, config.baseline, fail_on_new, config.baseline_note, config.in_fleet
+        )
     if options.explain is None:
         return report
     return explained(report, prepared.tasks, prepared.layout, config, options.explain)
 
 
 def configure(
-    options: CheckOptions, adjust: Callable[[Settings], Settings] | None = None
+    options: CheckOptions,
+    adjust: Callable[[Settings], Settings] | None = None,
+    in_fleet: bool = False,
 ) -> Config:
     """Everything that does not depend on the response, loaded and checked: policies, waivers,
     settings, levels, overrides and parameter values.
@@ -144,7 +148,7 @@ def configure(
         },
     )
     config = make_config(policies, waivers, adjust(settings) if adjust else settings)
-    return _with_baseline(config, options)
+    return _with_baseline(dataclasses.replace(config, in_fleet=in_fleet), options)
 
 
 def _with_baseline(config: Config, options: CheckOptions) -> Config:
@@ -154,7 +158,8 @@ def _with_baseline(config: Config, options: CheckOptions) -> Config:
             raise ConfigError("--fail-on new needs --baseline PREVIOUS.json to tell new from old")
         return config
     previous = baseline_module.read(options.baseline)
-    baseline_module.for_cluster(previous, config.settings.cluster)  # another cluster: refused now
+    if not config.in_fleet:  # another cluster: refused now, before the input is read
+        baseline_module.for_cluster(previous, config.settings.cluster)
     note = baseline_module.age_note(previous, config.settings.now, max_age)
     return dataclasses.replace(config, baseline=previous, baseline_note=note)
 
