@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 from helpers import ROOT, invoke
 
+REPORT_SCHEMA = jsonschema.Draft202012Validator(
+    json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+)
 EXAMPLE = json.loads((ROOT / "examples" / "blocked-coredns.json").read_text())
 
 
@@ -31,6 +35,7 @@ def _inventory(folder: Path, clusters: dict[str, tuple[str, str]]) -> Path:
 
 def _labels(report: Path) -> dict[str, list[str]]:
     data = json.loads(report.read_text())
+    REPORT_SCHEMA.validate(data)  # fleet reports, with baseline fields, merged ones too
     return {c["name"]: sorted(f["baseline"] for f in c["findings"]) for c in data["clusters"]}
 
 

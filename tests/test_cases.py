@@ -14,9 +14,13 @@ import json
 import os
 from pathlib import Path
 
+import jsonschema
 import pytest
 from helpers import CLI_ENV, ROOT, invoke
 
+REPORT_SCHEMA = jsonschema.Draft202012Validator(
+    json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+)
 CASES = sorted(p for p in (ROOT / "tests" / "cases").iterdir() if p.is_dir())
 UPDATE = os.environ.get("GATE_UPDATE_GOLDEN") == "1"
 
@@ -51,6 +55,7 @@ def test_case(case: Path, tmp_path: Path) -> None:
     assert code == expected_exit, stdout + stderr
     # every run writes its report, a command line that click refused included
     assert data["exit_code"] == expected_exit
+    REPORT_SCHEMA.validate(data)
     data.pop("gate_version", None)
     if UPDATE:
         (case / "stdout.txt").write_text(stdout)
