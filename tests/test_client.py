@@ -400,7 +400,21 @@ def test_ca_bundle_errors_are_config_errors(tmp_path: Path) -> None:
     bad.write_text("not a certificate")
     with pytest.raises(ConfigError, match="not a PEM CA bundle"):
         tls_context(bad)
-    assert tls_context(None) is True
+    default = tls_context(None)
+    assert default.verify_mode is ssl.CERT_REQUIRED and default.check_hostname
+    assert tls_context(None) is default, "the trust store is loaded once per process"
+
+
+def test_a_rewritten_ca_bundle_is_loaded_again(tmp_path: Path) -> None:
+    import trustme
+
+    bundle = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(bundle))
+    first = tls_context(bundle)
+    assert tls_context(bundle) is first
+    trustme.CA().cert_pem.write_to_path(str(bundle))
+    bundle.write_bytes(bundle.read_bytes() + b"\n")  # another size, whatever the clock's grain
+    assert tls_context(bundle) is not first
 
 
 # --- requests --------------------------------------------------------------------------------
