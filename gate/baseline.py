@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,22 +163,31 @@ def compare(
     if report.error is not None:
         return report
     earlier = for_cluster(previous, report.cluster, in_fleet)
-    before = {item.identity for item in earlier}
-    findings = tuple(_labelled(f, report.cluster, before, fail_on_new) for f in report.findings)
-    now = {identity(f, report.cluster) for f in report.findings}
-    resolved = tuple(item for item in earlier if item.identity not in now)
+    # a multiset: two findings of one identity against one in the baseline are one persisting
+    # and one new, and one of two baseline findings left is resolved
+    left = Counter(item.identity for item in earlier)
+    findings = []
+    for finding in report.findings:
+        key = identity(finding, report.cluster)
+        findings.append(_labelled(finding, left[key] > 0, fail_on_new))
+        left[key] -= 1
+    resolved = []
+    for item in reversed(earlier):  # the last ones of an identity are the ones left over
+        if left[item.identity] > 0:
+            resolved.append(item)
+            left[item.identity] -= 1
+    resolved.reverse()
     notes = (*report.notes, note) if note else report.notes
     return dataclasses.replace(
         report,
-        findings=findings,
-        verdict=decide(findings, report.pending),
-        baseline=Baseline(previous.source, resolved),
+        findings=tuple(findings),
+        verdict=decide(tuple(findings), report.pending),
+        baseline=Baseline(previous.source, tuple(resolved)),
         notes=notes,
     )
 
 
-def _labelled(finding: Finding, cluster: str, before: set[str], fail_on_new: bool) -> Finding:
-    persisting = identity(finding, cluster) in before
+def _labelled(finding: Finding, persisting: bool, fail_on_new: bool) -> Finding:
     outcome = finding.outcome
     if (
         fail_on_new

@@ -100,3 +100,41 @@ def test_merged_shards_keep_the_baseline_labels(tmp_path: Path) -> None:
     merged = tmp_path / "merged.json"
     assert invoke(["merge", *shards, "--json", str(merged)])[0] == 1
     assert _labels(merged) == {n: ["persisting", "persisting"] for n in ("a", "b", "c")}
+
+
+def test_findings_of_one_identity_are_matched_one_for_one() -> None:
+    from ci_support import make_finding
+
+    from gate import baseline
+    from gate.report import Report, Resolved, Verdict
+    from gate.reporters.identity import identity
+
+    finding = make_finding()
+    key = identity(finding)
+    earlier = Resolved(key, finding.policy, "coredns", "cceaddon-coredns", "addonUpgrade", "r", "m")
+    report = Report(verdict=Verdict.BLOCKED, findings=(finding, finding))
+    one_before = baseline.Previous("b.json", None, {"": (earlier,)})
+    labels = [f.baseline for f in baseline.compare(report, one_before, False).findings]
+    assert labels == ["persisting", "new"]
+    two_before = baseline.Previous("b.json", None, {"": (earlier, earlier)})
+    single = Report(verdict=Verdict.BLOCKED, findings=(finding,))
+    compared = baseline.compare(single, two_before, True)
+    assert [f.baseline for f in compared.findings] == ["persisting"]
+    assert compared.baseline is not None and len(compared.baseline.resolved) == 1
+    assert compared.verdict is Verdict.PASS  # --fail-on new: a persisting soft finding
+
+
+def test_sarif_marks_the_baseline_state(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps(_response("Failed", "Success")))
+    response = str(tmp_path / "a.json")
+    previous = tmp_path / "previous.json"
+    invoke(["check", "-i", response, "--json", str(previous)])
+    (tmp_path / "a.json").write_text(json.dumps(_response("Failed", "Failed")))
+    sarif = tmp_path / "out.sarif"
+    invoke(["check", "-i", response, "--baseline", str(previous), "--sarif", str(sarif)])
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    states = sorted((r["ruleId"], r["baselineState"]) for r in results)
+    assert states == [
+        ("addon-status-must-pass", "new"),
+        ("no-fatal-risks", "unchanged"),
+    ]

@@ -128,6 +128,8 @@ def _result(
     suppression = _suppression(finding)
     if suppression:
         result["suppressions"] = [suppression]
+    if finding.baseline:  # --baseline: SARIF's own field for it
+        result["baselineState"] = "new" if finding.baseline == "new" else "unchanged"
     return result
 
 
