@@ -91,3 +91,20 @@ def test_an_override_is_explained(tmp_path: Path) -> None:
     code, out, _ = invoke([*args, "--reason", "drain", "--policy-id", "addon-status-must-pass"])
     assert code == 1
     assert "did not block: overridden by ci-bot" in out and "overrode it: drain" in out
+
+
+def test_a_waiver_for_another_cluster_and_a_counted_condition(tmp_path: Path) -> None:
+    text = WAIVERS.replace("2025-08-01", "2025-12-01").replace(
+        "    addon: coredns\n", "    addon: coredns\n    cluster: cluster-b\n"
+    )
+    waivers = _waivers(tmp_path, text)
+    args = ["explain", "-i", RESPONSE, "--waivers", waivers, "--cluster-id", "cluster-a"]
+    code, out, _ = invoke(args)
+    assert code == 1
+    assert "did not apply: it is for cluster cluster-b, and this run is for cluster-a." in out
+    policy = str(ROOT / "policies" / "examples" / "max-warnings.yaml")
+    args = ["explain", "-i", RESPONSE, "--policy", policy, "--param", "max_warnings=0"]
+    code, out, _ = invoke(args)
+    assert code == 1
+    assert "The cluster as a whole (max-warnings) blocked the upgrade." in out
+    assert "(line 12) is false: the count is 1." in out

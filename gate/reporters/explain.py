@@ -98,11 +98,12 @@ def _condition(check: ConditionCheck) -> str:
     if check.held is None:
         why = f": {check.note}" if check.note else ""
         return f"{check.text} (line {check.line}) could not be judged{why}"
+    verdict = "true" if check.held else "false"
+    if check.text.startswith("count") and check.present:
+        return f"{check.text} (line {check.line}) is {verdict}: the count is {check.actual}"
     if check.text.startswith(("any", "count")) or not check.present and check.actual is None:
         found = "" if check.present else f", {check.path} is absent"
-        verdict = "true" if check.held else "false"
         return f"{check.text} (line {check.line}) is {verdict}{found}"
-    verdict = "true" if check.held else "false"
     shown = _value(check.actual, check.present)
     return f"{check.text} (line {check.line}) is {verdict}: {check.path} is {shown}"
 
