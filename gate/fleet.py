@@ -185,6 +185,11 @@ def _run(options: CheckOptions, fleet: FleetOptions, live: LiveOptions) -> Fleet
     base = configure(options, in_fleet=True)
     digest = config_digest(options, fleet)
     selected = _select(inventory, fleet)
+    if any(c.input is None for c in selected):  # offline fleets never load the HTTP stack
+        from gate.api.client import Throttle
+
+        # one for the whole run: a 429 from an endpoint slows every worker that uses it
+        live = replace(live, throttle=live.throttle or Throttle())
     if base.baseline is not None:
         check_fleet(base.baseline, [c.name for c in selected])
     head = FleetReport(

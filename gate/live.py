@@ -37,6 +37,7 @@ from gate.api.client import (
     Answer,
     CceClient,
     Retry,
+    Throttle,
     Unanswered,
     error_fields,
     tls_context,
@@ -175,6 +176,7 @@ class LiveOptions:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     # None: Pacing.from_environ(environ)
     pacing: Pacing | None = None
+    throttle: Throttle | None = None  # a fleet's: one endpoint's 429 holds back all its workers
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
 
@@ -421,6 +423,7 @@ def _connect(live: LiveOptions, trail: _Trail) -> tuple[CceClient, Pacing]:
         sleep=live.sleep,
         clock=live.clock,
         on_retry=live.progress,
+        throttle=live.throttle,
     )
     trail.deadline = started + live.timeout
     client.stop_at = trail.deadline + min(GRACE, pacing.request_timeout)

@@ -18,6 +18,7 @@ from gate.api.client import (
     MAX_REDIRECTS,
     CceClient,
     Retry,
+    Throttle,
     Unanswered,
     describe_error_body,
     tls_context,
@@ -43,6 +44,7 @@ def make_client(
     jitter: float = 1.0,
     base: str = BASE,
     on_retry: Callable[[str], None] | None = None,
+    throttle: Throttle | None = None,
 ) -> CceClient:
     clock = clock or FakeClock()
     return CceClient(
@@ -56,6 +58,7 @@ def make_client(
         clock=clock,
         jitter=lambda: jitter,
         on_retry=on_retry,
+        throttle=throttle,
     )
 
 
@@ -528,3 +531,24 @@ def test_every_real_transport_gets_the_total_deadline(monkeypatch: pytest.Monkey
     for transport in transports:
         assert type(transport._pool._network_backend).__name__ == "_DeadlineBackend"
     assert client._proxy == "http://127.0.0.1:3128", "shown without its user or password"
+
+
+def test_a_429_holds_back_the_other_clients_of_the_same_endpoint() -> None:
+    clock, throttle = FakeClock(), Throttle()
+    refused = httpx.Response(429, headers={"Retry-After": "7"})
+    first_handler, _ = script(refused, ok())
+    first = make_client(first_handler, clock=clock, throttle=throttle)
+    assert first.request("GET", TASKS).data == OK_BODY
+    assert clock.sleeps == [7.0]
+    # the fleet's other worker, at the moment the first was refused: it waits too
+    clock.now -= 7.0
+    second_handler, seen = script(ok())
+    second = make_client(second_handler, clock=clock, throttle=throttle)
+    assert second.request("GET", TASKS).data == OK_BODY
+    assert clock.sleeps == [7.0, 7.0] and len(seen) == 1
+    other_handler, _ = script(ok())
+    elsewhere = make_client(
+        other_handler, clock=clock, throttle=throttle, base="https://cce.other.example"
+    )
+    elsewhere.request("GET", TASKS)
+    assert clock.sleeps == [7.0, 7.0], "another endpoint is not held back"

@@ -111,8 +111,10 @@ class _Failure(Exception):
         retry_after: float | None = None,
         sent: bool = True,
         unclear: bool = True,
+        status: int = 0,
     ) -> None:
         super().__init__(error.message)
+        self.status = status  # the HTTP status, when there was an answer
         self.error = error
         self.retry = retry
         self.retry_after = retry_after
@@ -120,6 +122,25 @@ class _Failure(Exception):
         self.sent = sent
         # False when the server's answer says clearly that it did not act (a 4xx, say)
         self.unclear = unclear
+
+
+class Throttle:
+    """Shared by the clients of one fleet run: a 429 from an endpoint holds back every client
+    that talks to it, not only the one that was refused, so many workers do not keep hammering
+    an API that asked them to wait."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._not_before: dict[str, float] = {}
+
+    def hold(self, origin: str, until: float) -> None:
+        with self._lock:
+            self._not_before[origin] = max(until, self._not_before.get(origin, until))
+
+    def wait(self, origin: str, now: float) -> float:
+        """Seconds to wait before the next request to ``origin`` (0: none)."""
+        with self._lock:
+            return max(0.0, self._not_before.get(origin, now) - now)
 
 
 def tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
@@ -263,6 +284,7 @@ class CceClient:
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
         on_retry: Callable[[str], None] | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         if verify is False:  # refuse outright: no code path may turn verification off
             raise ValueError("TLS verification cannot be turned off")
@@ -280,6 +302,7 @@ class CceClient:
         # CI logs should show why a run took longer, not only that it did
         self._on_retry = on_retry
         self._origin = httpx.URL(self.endpoint)
+        self._throttle = throttle
         self._http = httpx.Client(
             base_url=self.endpoint,
             auth=auth,
@@ -368,6 +391,7 @@ class CceClient:
         where = f"{method} {self._show(path, query)}"
         started = self._clock()
         for attempt in range(1, self.retry.max_attempts + 1):
+            self._wait_for_throttle()
             try:
                 return self._attempt(method, path, query, content, where, allow_empty)
             except _Failure as failure:
@@ -377,6 +401,8 @@ class CceClient:
                 if not failure.retry:
                     raise self._final(failure.error, attempt, started) from failure.__cause__
                 delay = self._delay(attempt, failure.retry_after)
+                if failure.status == 429 and self._throttle is not None:
+                    self._throttle.hold(self._origin_key, self._clock() + delay)
                 left = self.retry.budget - (self._clock() - started)
                 run_left = self._run_left()
                 if attempt == self.retry.max_attempts or delay > min(left, run_left):
@@ -405,6 +431,17 @@ class CceClient:
         if run_left < left and attempt < self.retry.max_attempts:
             return self._error(f"{error.message} (the run's --timeout is reached)", error.details)
         return error
+
+    @property
+    def _origin_key(self) -> str:
+        return f"{self._origin.scheme}://{self._origin.host}:{self._origin.port}"
+
+    def _wait_for_throttle(self) -> None:
+        if self._throttle is None:
+            return
+        wait = min(self._throttle.wait(self._origin_key, self._clock()), self._run_left())
+        if wait > 0:
+            self._sleep(wait)
 
     def _run_left(self) -> float:
         return float("inf") if self.stop_at is None else self.stop_at - self._clock()
@@ -507,6 +544,7 @@ class CceClient:
                 # a 429 is a refusal: the check was not started
                 sent=status != 429,
                 unclear=ambiguous,
+                status=status,
             )
         body = self._body(response, where, allowed, limit=self.max_body)
         request_id = response.headers.get("X-Request-Id", "")
