@@ -87,13 +87,17 @@ def run_fleet(
         progress=progress,
     )
     paths = {name: flags.get(flag) for name, flag in reporters.FLAGS.items()}
-    inputs = [flags["inventory"], flags.get("waivers"), *flags.get("policies", ())]
+    inputs = [flags["inventory"], flags.get("waivers"), flags.get("baseline")]
+    inputs += flags.get("policies", ())
     try:
         plan = outputs.plan(paths, inputs, color=_color(flags.get("color")))
     except ConfigError as exc:
         raise click.UsageError(exc.message) from None
     raise SystemExit(
         fleet_outputs.conclude(
-            lambda: fleet.run(options, fleet_options, settings), plan, console(), os.environ
+            progress.around(lambda: fleet.run(options, fleet_options, settings)),
+            plan,
+            console(),
+            os.environ,
         )
     )

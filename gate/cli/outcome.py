@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -34,6 +34,9 @@ def _is_terminal(stream: Any) -> bool:
         return False
 
 
+_Outcome = TypeVar("_Outcome")  # a Report, or a fleet's
+
+
 class Progress:
     """Progress lines on stderr: one line per poll in CI logs, one rewritten line on a terminal."""
 
@@ -49,10 +52,10 @@ class Progress:
         else:
             self.console.err(line)
 
-    def around(self, work: Callable[[], Report]) -> Callable[[], Report]:
+    def around(self, work: Callable[[], _Outcome]) -> Callable[[], _Outcome]:
         """``work``, ending a rewritten line after it so the account does not start inside it."""
 
-        def run() -> Report:
+        def run() -> _Outcome:
             try:
                 return work()
             finally:
