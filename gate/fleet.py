@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -146,15 +147,19 @@ class FleetOptions:
     progress: Callable[[str], None] = field(default=lambda line: None, repr=False)
 
 
+MAX_SHARDS = 10_000  # the report schema's bound too: a merge never counts to a huge N
+
+
 def parse_shard(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
-    index, sep, total = text.partition("/")
-    if not sep or not index.isdigit() or not total.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+    match = re.fullmatch(r"([0-9]{1,5})/([0-9]{1,5})", text)
+    if match is None:
         raise ConfigError(f"--shard {text!r}: expected I/N, e.g. 2/5 (1-based)")
-    i, n = int(index), int(total)
-    if n < 1 or not 1 <= i <= n:
-        raise ConfigError(f"--shard {text}: I must be between 1 and N")
+    i, n = int(match.group(1)), int(match.group(2))
+    if not 1 <= n <= MAX_SHARDS or not 1 <= i <= n:
+        raise ConfigError(f"--shard {text}: N is 1 to {MAX_SHARDS}, I between 1 and N")
     return i, n
 
 

@@ -9,12 +9,13 @@ unsharded run.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gate.errors import ConfigError
+from gate.errors import ConfigError, InvalidInput
 from gate.fleet import FLEET_FORMAT_VERSION, ClusterResult, FleetReport
 from gate.report import (
     Baseline,
@@ -31,8 +32,12 @@ from gate.report import (
     TaskRef,
     Verdict,
     Waiver,
+    decide,
 )
 from gate.reporters.identity import SEPARATOR
+from gate.resources import schema_path
+from gate.source import parse
+from gate.validation import SchemaValidator, json_path, message
 
 __all__ = ["merge"]
 
@@ -66,6 +71,8 @@ def merge(paths: Sequence[Path]) -> FleetReport:
         else:
             index, total = int(shard["index"]), int(shard["total"])
         totals.add(total)
+        if index > total:
+            problems.append((Verdict.CONFIG_ERROR, f"{path}: shard {index} of {total}"))
         if index in seen:
             problems.append((Verdict.CONFIG_ERROR, f"{path}: shard {index} is also {seen[index]}"))
         seen[index] = path
@@ -89,7 +96,10 @@ def merge(paths: Sequence[Path]) -> FleetReport:
                     (Verdict.CONFIG_ERROR, f"{path}: cluster {raw['name']} is in two shards")
                 )
                 continue
-            clusters[raw["name"]] = _cluster(raw)
+            try:
+                clusters[raw["name"]] = _cluster(raw)
+            except ConfigError as exc:
+                problems.append((Verdict.CONFIG_ERROR, f"{path}: {exc.message}"))
     error = None
     if problems:
         order = (Verdict.CONFIG_ERROR, Verdict.INCOMPLETE)
@@ -110,11 +120,12 @@ def merge(paths: Sequence[Path]) -> FleetReport:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # the strict reader: a key written twice in a shard is refused, not silently merged
+        data = parse(path.read_bytes(), str(path))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{path}: not a JSON report: {exc}") from None
+    except InvalidInput as exc:
+        raise ConfigError(f"not a JSON report: {exc.message}") from None
     if not isinstance(data, dict) or data.get("kind") != "fleet":
         raise ConfigError(f"{path}: not a fleet report (gate check --inventory ... --json)")
     if data.get("format_version") != FLEET_FORMAT_VERSION:
@@ -122,13 +133,22 @@ def _read(path: Path) -> dict[str, Any]:
             f"{path}: fleet report format_version {data.get('format_version')!r}; this gate "
             f"reads {FLEET_FORMAT_VERSION}"
         )
+    errors = _fleet_schema().errors(data)
+    if errors:
+        first = errors[0]
+        while first.context:  # a oneOf/allOf error: name the innermost place, not "$"
+            first = max(first.context, key=lambda e: len(list(e.absolute_path)))
+        where = json_path(first.absolute_path)
+        raise ConfigError(f"{path}: not a complete fleet report: {where}: {message(first)}")
     if data.get("error") is not None and not data.get("clusters"):
         raise ConfigError(f"{path}: the shard reached no verdict: {data['error']['message']}")
-    try:
-        data["fleet"]["shard"], data["clusters"]  # noqa: B018
-    except (KeyError, TypeError):
-        raise ConfigError(f"{path}: not a complete fleet report") from None
     return data
+
+
+@functools.cache
+def _fleet_schema() -> SchemaValidator:
+    whole = json.loads(schema_path("report.schema.json").read_text(encoding="utf-8"))
+    return SchemaValidator({**whole, "oneOf": [{"$ref": "#/$defs/fleet"}]})
 
 
 def _cluster(raw: dict[str, Any]) -> ClusterResult:
@@ -172,6 +192,13 @@ def _cluster(raw: dict[str, Any]) -> ClusterResult:
         generated_at=raw.get("generated_at") or "",
         baseline=_baseline(raw.get("baseline"), raw.get("cluster") or ""),
     )
+    if report.error is None and decide(report.findings, report.pending) is not verdict:
+        # a shard's verdict is re-derived, never trusted: an edited "pass" cannot get through
+        raise ConfigError(
+            f"cluster {raw['name']}: its report says {verdict.value} but its findings and "
+            f"pending checks say {decide(report.findings, report.pending).value}: a damaged or "
+            "edited shard report"
+        )
     return ClusterResult(raw["name"], tuple(sorted(raw["labels"].items())), report)
 
 
