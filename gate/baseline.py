@@ -59,6 +59,8 @@ def max_age_seconds(text: str) -> int:
 def read(path: Path) -> Previous:
     """The findings of a gate JSON report; a ConfigError names what makes it unusable."""
     where = f"--baseline {path}"
+    if not path.is_file():  # a folder, or a FIFO that would block the run for ever
+        raise ConfigError(f"{where}: not a file (an earlier run's --json report)")
     try:
         data = read_response(str(path))
     except GateError as exc:

@@ -244,18 +244,18 @@ def _select(inventory: Inventory, fleet: FleetOptions) -> list[Cluster]:
             f"--cluster {', '.join(unknown)}: not in {inventory.file} "
             f"({len(names)} clusters listed)"
         )
-    wanted: dict[str, str] = {}
+    wanted: list[tuple[str, str]] = []  # all must match: env=prod and env=dev match nothing
     for item in fleet.select:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--select {item!r}: expected KEY=VALUE (a label)")
-        wanted[key.strip()] = value.strip()
+        wanted.append((key.strip(), value.strip()))
     chosen = []
     for cluster in inventory.clusters:
         if fleet.clusters and cluster.name not in fleet.clusters:
             continue
         labels = dict(cluster.labels)
-        if all(labels.get(k) == v for k, v in wanted.items()):
+        if all(labels.get(k) == v for k, v in wanted):
             chosen.append(cluster)
     return chosen
 
@@ -270,7 +270,9 @@ def _judge_all(
     total = len(clusters)
     by_name: dict[str, ClusterResult] = {}
     lock = threading.Lock()
-    pool = ThreadPoolExecutor(max_workers=min(fleet.concurrency, total), thread_name_prefix="gate")
+    pool = ThreadPoolExecutor(
+        max_workers=max(1, min(fleet.concurrency, total)), thread_name_prefix="gate"
+    )
     futures: dict[Future[ClusterResult], Cluster] = {
         pool.submit(_judge_one, cluster, options, base, fleet, live): cluster
         for cluster in clusters

@@ -100,6 +100,17 @@ def merge(paths: Sequence[Path]) -> FleetReport:
                 clusters[raw["name"]] = _cluster(raw)
             except ConfigError as exc:
                 problems.append((Verdict.CONFIG_ERROR, f"{path}: {exc.message}"))
+    listed = sum(len(data["clusters"]) for _, data in shards)
+    selected = int(meta.get("selected") or 0)
+    if not missing and listed != selected:
+        # a shard report with clusters taken out must not merge into a smaller, passing fleet
+        problems.append(
+            (
+                Verdict.INCOMPLETE,
+                f"the shards list {listed} cluster(s), their runs selected {selected}: "
+                "a shard report lost clusters",
+            )
+        )
     error = None
     if problems:
         order = (Verdict.CONFIG_ERROR, Verdict.INCOMPLETE)
@@ -119,6 +130,8 @@ def merge(paths: Sequence[Path]) -> FleetReport:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    if path.exists() and not path.is_file():  # a FIFO would block the merge for ever
+        raise ConfigError(f"{path}: not a file")
     try:
         # the strict reader: a key written twice in a shard is refused, not silently merged
         data = parse(path.read_bytes(), str(path))

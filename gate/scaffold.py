@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.errors import ConfigError
 from gate.files import atomic_write
 from gate.policy import is_test_file
 from gate.resources import data_dir, default_policy_dir
@@ -139,7 +140,12 @@ def scaffold(folder: Path, ci: str | None = None) -> list[Written]:
         if path.exists() or path.is_symlink():
             written.append(Written(path, created=False))
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text.encode("utf-8"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, text.encode("utf-8"))
+        except OSError as exc:  # `gate` is a file, a read-only folder, a full disk
+            raise ConfigError(
+                f"{path}: cannot write it: {exc.strerror or exc} (nothing after it was written)"
+            ) from None
         written.append(Written(path, created=True))
     return written

@@ -67,3 +67,47 @@ def test_a_shard_flag_that_is_not_i_of_n_is_a_usage_error(tmp_path: Path, shard:
     inventory = _inventory(tmp_path, {"a": ("Failed", "Failed")})
     code, _, stderr = invoke(["check", "--inventory", str(inventory), "--shard", shard])
     assert code == 2 and "--shard" in stderr
+
+
+def test_a_shard_report_that_lost_clusters_does_not_merge_into_a_pass(tmp_path: Path) -> None:
+    shards = _shards(tmp_path)
+    for shard in shards:
+        data = json.loads(shard.read_text())
+        data["clusters"] = []
+        shard.write_text(json.dumps(data))
+    code, _, stderr = invoke(["merge", *map(str, shards)])
+    assert code == 5 and "a shard report lost clusters" in stderr
+
+
+def test_an_empty_shard_passes_and_its_report_merges(tmp_path: Path) -> None:
+    inventory = _inventory(tmp_path, {"a": ("Success", "Success")})
+    shards = [tmp_path / f"s{i}.json" for i in (1, 2)]
+    for index, shard in enumerate(shards, 1):
+        args = ["check", "--inventory", str(inventory), "--shard", f"{index}/2"]
+        assert invoke([*args, "--json", str(shard)])[0] == 0
+    assert invoke(["merge", *map(str, shards)])[0] == 0
+
+
+def test_select_with_one_key_twice_needs_both_values(tmp_path: Path) -> None:
+    inventory = _inventory(tmp_path, {"a": ("Failed", "Failed")})
+    text = inventory.read_text().replace("input: a.json", "input: a.json\n    labels: {env: prod}")
+    inventory.write_text(text)
+    args = ["check", "--inventory", str(inventory), "--select", "env=prod"]
+    assert invoke(args)[0] == 1
+    assert invoke([*args, "--select", "env=dev"])[0] == 5
+    assert invoke([*args[:3], "--select", "env=dev", *args[3:]])[0] == 5
+
+
+def test_init_where_gate_is_a_file_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gate").write_text("")
+    code, _, stderr = invoke(["init"])
+    assert code == 2 and "cannot write it: Not a directory" in stderr
+
+
+@pytest.mark.parametrize("command", [["merge"], ["check", "-i", "x.json", "--baseline"]])
+def test_a_folder_as_a_report_to_read_is_refused(tmp_path: Path, command: list[str]) -> None:
+    code, _, stderr = invoke([*command, str(tmp_path)])
+    assert code == 2 and "not a file" in stderr

@@ -21,8 +21,14 @@ def init(ci: str | None) -> None:
     A file that exists is never overwritten: it is skipped, and the list says so. Then run
     `gate lint` and `gate test --require-coverage gate/tests`.
     """
+    from gate.errors import ConfigError
     from gate.scaffold import scaffold
 
-    for item in scaffold(Path("."), ci):
+    try:
+        written = scaffold(Path("."), ci)
+    except ConfigError as exc:
+        click.echo(f"gate: error: {exc.message}", err=True)
+        raise SystemExit(2) from None
+    for item in written:
         click.echo(f"{'created' if item.created else 'skipped (exists)'}: {item.path}")
     click.echo("next: gate lint && gate test --require-coverage gate/tests")
