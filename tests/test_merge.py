@@ -111,3 +111,13 @@ def test_init_where_gate_is_a_file_is_a_clear_error(
 def test_a_folder_as_a_report_to_read_is_refused(tmp_path: Path, command: list[str]) -> None:
     code, _, stderr = invoke([*command, str(tmp_path)])
     assert code == 2 and "not a file" in stderr
+
+
+def test_a_control_character_in_a_shard_never_reaches_the_terminal(tmp_path: Path) -> None:
+    shards = _shards(tmp_path)
+    data = json.loads(shards[0].read_text())
+    data["clusters"][0]["name"] = "a\x1b[31m"
+    shards[0].write_text(json.dumps(data))
+    _, stdout, stderr = invoke(["merge", *map(str, shards)])
+    assert "\x1b" not in stdout + stderr
+    assert "a\\x1b[31m" in stdout

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from gate import __version__
+from gate.display import cut, one_line, visible
 from gate.report import Outcome, Verdict
 from gate.reporters import codequality, github, json_report, junit, markdown, sarif
 from gate.reporters.identity import fingerprint
@@ -200,13 +201,14 @@ def _markdown(fleet: FleetReport) -> str:
 def text(fleet: FleetReport) -> str:
     """The account: one line per cluster, worst first, then the fleet's verdict."""
     shard = f", shard {fleet.shard[0]}/{fleet.shard[1]}" if fleet.shard else ""
-    lines = [f"gate {__version__}: fleet {fleet.inventory}{shard}"]
-    lines += [f"  note: {note}" for note in fleet.notes]
+    # names and messages may come from a shard report read back: no raw control character
+    lines = [f"gate {__version__}: fleet {visible(fleet.inventory)}{shard}"]
+    lines += [f"  note: {one_line(note)}" for note in fleet.notes]
     for result in fleet.worst_first():
         report = result.report
-        line = f"  {result.name}: {report.verdict.value.upper()} (exit {report.exit_code})"
+        line = f"  {visible(result.name)}: {report.verdict.value.upper()} (exit {report.exit_code})"
         if report.error is not None:
-            line += f": {report.error.message[:300]}"
+            line += f": {cut(one_line(report.error.message), 300)}"
         else:
             line += ": " + ", ".join(f"{report.count(o)} {o.value}" for o in Outcome)
             if report.pending:
