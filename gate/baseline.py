@@ -29,11 +29,13 @@ from gate.report import (
 )
 from gate.reporters.identity import SEPARATOR, identity
 from gate.source import read_response
-from gate.timeutil import Instant, parse_instant
+from gate.timeutil import CLOCK_SKEW_SECONDS, Instant, parse_instant
 
 # the JSON report versions whose findings this reader knows (1: one cluster, 2: a fleet)
 READABLE_VERSIONS = (1, 2)
 DEFAULT_MAX_AGE = "30d"
+# the verdicts of a run that judged every finding it lists (an error report judged nothing)
+_JUDGED = ("pass", "blocked", "incomplete")
 _AGE = re.compile(r"(\d{1,6})([dh])")
 
 
@@ -73,7 +75,7 @@ def read(path: Path) -> Previous:
             f"{where}: report format_version {version!r} is not one this gate reads "
             f"({', '.join(map(str, READABLE_VERSIONS))})"
         )
-    if data.get("error"):
+    if data.get("error") is not None or data["verdict"] not in _JUDGED:
         # its findings are not a complete list: comparing with them would call findings new
         raise ConfigError(f"{where}: that run stopped with an error and judged nothing")
     generated = data.get("generated_at")
@@ -150,6 +152,11 @@ def age_note(previous: Previous, now: Instant, max_age: int) -> str:
     if previous.generated_at is None:
         return f"baseline {previous.source} does not say when it was written (no generated_at)"
     age = now.seconds - previous.generated_at.seconds
+    if age < -CLOCK_SKEW_SECONDS:
+        return (
+            f"baseline {previous.source} says it was written at "
+            f"{previous.generated_at.isoformat()}, after this run's time: check both clocks"
+        )
     if age <= max_age:
         return ""
     return (

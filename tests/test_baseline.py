@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 from helpers import ROOT, invoke
 
 REPORT_SCHEMA = jsonschema.Draft202012Validator(
@@ -138,3 +139,24 @@ def test_sarif_marks_the_baseline_state(tmp_path: Path) -> None:
         ("addon-status-must-pass", "new"),
         ("no-fatal-risks", "unchanged"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        ({"error": ""}, "that run stopped with an error"),
+        ({"verdict": "internal-error", "exit_code": 6, "error": None}, "stopped with an error"),
+        ({"generated_at": "9999-12-31T00:00:00Z"}, "after this run's time"),
+    ],
+)
+def test_a_baseline_that_judged_nothing_or_lies_about_its_time(
+    tmp_path: Path, edit: dict[str, object], said: str
+) -> None:
+    response = tmp_path / "a.json"
+    response.write_text(json.dumps(_response("Failed", "Failed")))
+    previous = tmp_path / "previous.json"
+    invoke(["check", "-i", str(response), "--json", str(previous)])
+    previous.write_text(json.dumps({**json.loads(previous.read_text()), **edit}))
+    code, stdout, stderr = invoke(["check", "-i", str(response), "--baseline", str(previous)])
+    assert said in stdout + stderr
+    assert code == (1 if "time" in said else 2)
