@@ -22,6 +22,7 @@ import signal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar, cast
 
 from gate import interrupts, redaction
 from gate.console import Console
@@ -122,22 +123,69 @@ def unfinished_report() -> Report:
     )
 
 
-def deliver(report: Report, plan: Plan, console: Console, environ: Mapping[str, str]) -> int:
+class Delivered(Protocol):
+    """What :func:`deliver` needs of a report: one cluster's :class:`Report`, or a fleet's."""
+
+    @property
+    def exit_code(self) -> int: ...
+
+    @property
+    def write_failures(self) -> tuple[str, ...]: ...
+
+
+R = TypeVar("R", bound=Delivered)
+
+
+@dataclass(frozen=True)
+class Renderings(Generic[R]):
+    """How a kind of report becomes each output; the rules of :func:`deliver` are shared."""
+
+    report: Callable[[str, R], str]  # a report format, by its reporter name
+    summary: Callable[[R], str]  # the GitHub job summary (Markdown)
+    errors: Callable[[R], list[str]]  # lines for standard error
+    account: Callable[[R, bool], str]  # the text account (colour or not)
+    annotations: Callable[[R], list[str]]  # GitHub workflow commands
+    step: Callable[[R, int], str]  # GITHUB_OUTPUT lines
+
+
+def _account(report: Report, color: bool) -> str:
+    account = text_report.render(report, color=color)
+    if report.explain is None:
+        return account
+    from gate.reporters import explain  # only runs that explain pay for it
+
+    reasons = explain.render(report)
+    return reasons if report.explain.instead else account + "\n" + reasons
+
+
+SINGLE: Renderings[Report] = Renderings(
+    report=lambda name, report: renderer(name)(report),
+    summary=markdown.render,
+    errors=text_report.error_lines,
+    account=_account,
+    annotations=github.annotation_lines,
+    step=github.outputs,
+)
+
+
+def deliver(
+    report: R,
+    plan: Plan,
+    console: Console,
+    environ: Mapping[str, str],
+    renderings: Renderings[R] | None = None,
+) -> int:
     """Write every output of ``report``; return the exit code that all of them carry."""
+    how = cast(Renderings[R], renderings or SINGLE)
     report = _with_failures(report, plan.failures)
     code_in_files = report.exit_code
-    report = _with_failures(report, _write_reports(report, plan, console))
+    report = _with_failures(report, _write_reports(report, plan, console, how))
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        report = _with_failures(report, _append(summary, markdown.render(report), "job summary"))
-    for line in text_report.error_lines(report):
+        report = _with_failures(report, _append(summary, how.summary(report), "job summary"))
+    for line in how.errors(report):
         console.err(line)
-    account = text_report.render(report, color=plan.color)
-    if report.explain is not None:
-        from gate.reporters import explain  # only runs that explain pay for it
-
-        reasons = explain.render(report)
-        account = reasons if report.explain.instead else account + "\n" + reasons
+    account = how.account(report, plan.color)
     # with a report on stdout, the account goes to stderr, where a reader still sees it
     if plan.report_on_stdout:
         console.err_text(account)
@@ -148,48 +196,48 @@ def deliver(report: Report, plan: Plan, console: Console, environ: Mapping[str, 
     if environ.get("GITHUB_ACTIONS", "").lower() in ("true", "1"):
         # the runner reads workflow commands from both streams
         annotate = console.err_text if plan.report_on_stdout else console.out
-        for line in github.annotation_lines(report):
+        for line in how.annotations(report):
             annotate(line + "\n")
     outputs = environ.get("GITHUB_OUTPUT")
     if outputs:
-        step = github.outputs(report, report.exit_code)
+        step = how.step(report, report.exit_code)
         report = _with_failures(report, _append(outputs, step, "step outputs"))
     if report.exit_code != code_in_files:
-        _write_reports(report, plan, console)  # a later failure changed the code they carry
+        _write_reports(report, plan, console, how)  # a later failure changed the code they carry
     return report.exit_code
 
 
-def _with_failures(report: Report, failures: Iterable[str]) -> Report:
+def _with_failures(report: R, failures: Iterable[str]) -> R:
     new = tuple(f for f in failures if f and f not in report.write_failures)
     if not new:
         return report
-    return dataclasses.replace(report, write_failures=report.write_failures + new)
+    return dataclasses.replace(report, write_failures=report.write_failures + new)  # type: ignore[type-var]
 
 
-def _write_reports(report: Report, plan: Plan, console: Console) -> tuple[str, ...]:
+def _write_reports(report: R, plan: Plan, console: Console, how: Renderings[R]) -> tuple[str, ...]:
     failures = []
     for target in plan.targets:
+        text = redaction.scrub(how.report(target.name, report))
         if target.path == STDOUT:
-            failure = console.out(_render(target, report))
+            failure = console.out(text)
             if failure:
                 failures.append(f"{target.describe()}: {failure}")
             continue
-        failure = _write_file(target, report)
+        failure = _write_text(target, text)
         if failure:
             console.err(f"gate: cannot write {failure}")
             failures.append(failure)
     return tuple(failures)
 
 
-def _render(target: Target, report: Report) -> str:
-    return redaction.scrub(renderer(target.name)(report))
-
-
 def _write_file(target: Target, report: Report) -> str:
     """'' when written, else what failed and why."""
-    data = _render(target, report).encode("utf-8", "backslashreplace")
+    return _write_text(target, redaction.scrub(renderer(target.name)(report)))
+
+
+def _write_text(target: Target, text: str) -> str:
     try:
-        atomic_write(Path(target.path), data)
+        atomic_write(Path(target.path), text.encode("utf-8", "backslashreplace"))
     except OSError as exc:
         return f"{target.describe()}: {exc.strerror or exc}"
     return ""
@@ -227,23 +275,29 @@ def lenient_plan(paths: Iterable[tuple[str, str]], inputs: Iterable[str]) -> Pla
 
 
 def conclude(
-    work: Callable[[], Report], plan: Plan, console: Console, environ: Mapping[str, str]
+    work: Callable[[], R],
+    plan: Plan,
+    console: Console,
+    environ: Mapping[str, str],
+    renderings: Renderings[R] | None = None,
+    interrupted: Callable[[int], R] | None = None,
 ) -> int:
     """Claim the reports, run ``work``, deliver its report: the exit code.
 
     A signal at any moment (claiming, judging, writing) still ends in reports that say the run
     was interrupted; the last delivery runs with the signals held back, so it completes.
     """
+    stopped = cast(Callable[[int], R], interrupted or interrupted_report)
     try:
         plan = plan.claim()
         report = work()
     except Interrupted as exc:
-        report = interrupted_report(exc.signum)
+        report = stopped(exc.signum)
     try:
-        return deliver(report, plan, console, environ)
+        return deliver(report, plan, console, environ, renderings)
     except Interrupted as exc:
         with interrupts.held():
-            return deliver(interrupted_report(exc.signum), plan, console, environ)
+            return deliver(stopped(exc.signum), plan, console, environ, renderings)
 
 
 def interrupted_report(signum: int) -> Report:
