@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gate.errors import ConfigError
 from gate.resources import schema_path
 from gate.validation import load_schema, message
-from gate.yamlfile import Document, load_documents
+from gate.yamlfile import Document, single_document
 
 __all__ = ["Cluster", "Inventory", "load_inventory"]
 
@@ -71,10 +70,7 @@ class Inventory:
 
 
 def load_inventory(path: Path) -> Inventory:
-    documents = [d for d in load_documents(path) if d.data is not None]
-    if len(documents) != 1:
-        raise ConfigError(f"{path}: an inventory file holds exactly one YAML document")
-    document = documents[0]
+    document = single_document(path, "an inventory file")
     _refuse_secrets(document, document.data, [])
     errors = load_schema(schema_path("inventory.schema.json")).errors(document.data)
     if errors:

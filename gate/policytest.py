@@ -39,7 +39,7 @@ from gate.source import read_response
 from gate.timeutil import parse_expiry
 from gate.validation import load_schema, message
 from gate.waivers import load_waivers
-from gate.yamlfile import Document, load_documents
+from gate.yamlfile import Document, single_document
 
 __all__ = [
     "PASS",
@@ -198,10 +198,7 @@ def load(paths: Sequence[Path]) -> tuple[list[TestFile], list[str]]:
 
 
 def load_test_file(path: Path) -> TestFile:
-    documents = [d for d in load_documents(path) if d.data is not None]
-    if len(documents) != 1:
-        raise ConfigError(f"{path}: a test file holds exactly one YAML document")
-    document = documents[0]
+    document = single_document(path, "a test file")
     errors = load_schema(schema_path("policy-test.schema.json")).errors(document.data)
     if errors:
         raise document.error(errors[0].absolute_path, message(errors[0]))

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gate.errors import ConfigError
 from gate.report import Waiver
 from gate.resources import schema_path
 from gate.timeutil import parse_expiry
 from gate.validation import load_schema
-from gate.yamlfile import load_documents
+from gate.yamlfile import single_document
 
 
 def load_waivers(path: Path) -> list[Waiver]:
-    documents = [d for d in load_documents(path) if d.data is not None]
-    if len(documents) != 1:
-        raise ConfigError(f"{path}: a waivers file holds exactly one YAML document")
-    document = documents[0]
+    document = single_document(path, "a waivers file")
     errors = load_schema(schema_path("waivers.schema.json")).errors(document.data)
     if errors:
         raise document.error(errors[0].absolute_path, errors[0].message)

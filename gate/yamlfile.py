@@ -307,3 +307,11 @@ def _syntax_error(file: str, exc: yaml.MarkedYAMLError) -> ConfigError:
 
 def _mark_location(file: str, mark: Any) -> Location:
     return Location(file, int(mark.line) + 1, int(mark.column) + 1)
+
+
+def single_document(path: Path, what: str) -> Document:
+    """The one YAML document of a file that must hold exactly one (``what``: "a waivers file")."""
+    documents = [d for d in load_documents(path) if d.data is not None]
+    if len(documents) != 1:
+        raise ConfigError(f"{path}: {what} holds exactly one YAML document")
+    return documents[0]
