@@ -107,6 +107,12 @@ def test_closed_full_and_narrow_streams_keep_the_documented_codes() -> None:
         result = shell(command)
         assert result.returncode == expected, (command, result.stderr)
         assert "Traceback" not in result.stderr
+    policies = ROOT / "policies"
+    for other in (f"test {policies}", "schema", f"lint --param target_version {policies}"):
+        # every command's output is what it is for: lost, it is no pass
+        command = f"{sys.executable} -m gate {other}"
+        assert shell(command).returncode == 0, command
+        assert shell(f"{command} >&-").returncode == 2, command
     narrow = shell(f"{gate} {EXAMPLE}", PYTHONIOENCODING="ascii", LANG="C", LC_ALL="C")
     assert narrow.returncode == 1, narrow.stderr
     assert "Verdict: BLOCKED (exit 1)" in narrow.stdout

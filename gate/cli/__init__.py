@@ -78,7 +78,12 @@ def main() -> None:
     interrupts.install()
     for stream in (sys.stdout, sys.stderr):
         safe_stream(stream)
+    # Python gives a closed stdout as None, and writes to it vanish: whatever the command said
+    # (a test run's results, lint's problems) was lost, so its code cannot be a pass
+    stdout_gone = sys.stdout is None
     code = _main(sys.argv[1:])
+    if stdout_gone:
+        code = after_write_failure(code)
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:
