@@ -9,10 +9,8 @@ from typing import Any, NoReturn
 
 import click
 
-from gate import outputs, reporters
 from gate.cli.options import live_flags
-from gate.cli.outcome import Progress, _color, console
-from gate.errors import ConfigError
+from gate.cli.outcome import Progress, console, report_plan
 
 FLEET_FLAGS = ("inventory", "fleet_clusters", "select", "concurrency", "shard")
 
@@ -86,13 +84,7 @@ def run_fleet(
         targets=targets,
         progress=progress,
     )
-    paths = {name: flags.get(flag) for name, flag in reporters.FLAGS.items()}
-    inputs = [flags["inventory"], flags.get("waivers"), flags.get("baseline")]
-    inputs += flags.get("policies", ())
-    try:
-        plan = outputs.plan(paths, inputs, color=_color(flags.get("color")))
-    except ConfigError as exc:
-        raise click.UsageError(exc.message) from None
+    plan = report_plan(flags, [flags["inventory"]])
     raise SystemExit(
         fleet_outputs.conclude(
             progress.around(lambda: fleet.run(options, fleet_options, settings)),

@@ -8,9 +8,8 @@ from typing import Any
 
 import click
 
-from gate import reporters
 from gate.cli.options import EPILOG
-from gate.cli.outcome import _color, console
+from gate.cli.outcome import console, report_plan
 
 
 @click.command(epilog=EPILOG, short_help="Merge the JSON reports of a fleet's shards.")
@@ -27,19 +26,14 @@ def merge(reports: tuple[Path, ...], **flags: Any) -> None:
     Every shard 1..N must be given once, all of one inventory and configuration; otherwise the
     result is a configuration error or incomplete, never a pass.
     """
-    from gate import fleet_outputs, outputs
+    from gate import fleet_outputs
     from gate import merge as merging
-    from gate.errors import ConfigError
     from gate.fleet import FleetReport
     from gate.report import ErrorInfo, Verdict
 
     if not reports:
         raise click.UsageError("give the shard reports: gate merge shard-1.json shard-2.json ...")
-    paths = {name: flags.get(flag) for name, flag in reporters.FLAGS.items()}
-    try:
-        plan = outputs.plan(paths, reports, color=_color(flags.get("color")))
-    except ConfigError as exc:
-        raise click.UsageError(exc.message) from None
+    plan = report_plan(flags, reports)
 
     def work() -> FleetReport:
         try:

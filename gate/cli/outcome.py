@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -74,11 +74,16 @@ def conclude(
     work: Callable[[], Report], flags: dict[str, Any], *read: str | Path | None
 ) -> NoReturn:
     """Check where the reports go, claim them, run ``work``, write everything, exit."""
+    raise SystemExit(outputs.conclude(work, report_plan(flags, read), console(), os.environ))
+
+
+def report_plan(flags: dict[str, Any], read: Iterable[str | Path | None]) -> outputs.Plan:
+    """Where the report flags send the reports, checked against every file the run reads
+    (``read``, and the policy, waiver, baseline and saved-response flags)."""
     paths = {name: flags.get(flag) for name, flag in reporters.FLAGS.items()}
     inputs = [*read, flags.get("waivers"), flags.get("save_response"), flags.get("baseline")]
     inputs += flags.get("policies", ())
     try:
-        plan = outputs.plan(paths, inputs, color=_color(flags.get("color")))
+        return outputs.plan(paths, inputs, color=_color(flags.get("color")))
     except ConfigError as exc:
         raise click.UsageError(exc.message) from None
-    raise SystemExit(outputs.conclude(work, plan, console(), os.environ))
